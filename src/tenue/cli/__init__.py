@@ -1,0 +1,1 @@
+"""The `tenue` command line."""

@@ -1,0 +1,5 @@
+import sys
+
+from tenue.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,321 @@
+"""`tenue`: the command line. Thin: parse arguments, call one service or selector, print.
+
+Every command that lists or reports accepts `--format json` (stable keys, amounts as strings with
+a dot). Errors in user data are printed in French with what, where and why, and the command exits
+with status 1; a refused request (permission) exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenue.settings")
+    import django
+
+    django.setup()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date attendue au format AAAA-MM-JJ : {text!r}") from exc
+
+
+def _company(slug: str) -> Any:
+    from tenue.firms.models import Company
+
+    company = Company.objects.filter(slug=slug).first()
+    if company is None:
+        raise SystemExit(f"Dossier inconnu : {slug}")
+    return company
+
+
+def _print_json(payload: Any) -> None:
+    import json
+
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_dossier_create(args: argparse.Namespace) -> int:
+    from tenue.firms.models import Firm
+    from tenue.firms.services import company_create, firm_create
+
+    firm = Firm.objects.filter(slug=args.firm).first() if args.firm else Firm.objects.first()
+    if firm is None:
+        firm = firm_create(name=args.firm_name or "Mon cabinet", slug=args.firm or None)
+    company = company_create(
+        firm=firm,
+        name=args.name,
+        siren=args.siren,
+        slug=args.slug,
+        year_start=args.year_start or date(date.today().year, 1, 1),
+        vat_regime=args.vat_regime,
+        accounting_mode=args.mode,
+    )
+    year = company.fiscal_years.get()
+    if args.format == "json":
+        _print_json(
+            {
+                "slug": company.slug,
+                "name": company.name,
+                "siren": company.siren,
+                "firm": firm.slug,
+                "fiscal_year": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+                "accounts": company.accounts.count(),
+                "journals": list(company.journals.values_list("code", flat=True)),
+            }
+        )
+    else:
+        print(
+            f"Dossier « {company.name} » créé ({company.slug}, SIREN {company.siren}) "
+            f"dans le cabinet « {firm.name} » ; exercice {year}, "
+            f"{company.accounts.count()} comptes, journaux "
+            f"{', '.join(company.journals.values_list('code', flat=True))}."
+        )
+    return 0
+
+
+def cmd_dossier_list(args: argparse.Namespace) -> int:
+    from tenue.firms.models import Company
+
+    rows = [
+        {"slug": c.slug, "name": c.name, "siren": c.siren, "firm": c.firm.slug}
+        for c in Company.objects.select_related("firm").order_by("slug")
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['slug']:<24} {row['siren']}  {row['name']}  ({row['firm']})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tenue import demo
+
+    result = demo.demo_load(reset=args.reset, progress=not args.quiet)
+    print(result.summary())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from tenue.wsgi import application
+
+    print(f"tenue écoute sur http://{args.host}:{args.port}/  (Ctrl+C pour arrêter)", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, _quiet=True)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tenue.formats import tabular
+    from tenue.reports import selectors, tables
+
+    company = _company(args.dossier)
+    period = selectors.fiscal_year_period(company, args.year)
+    if args.start or args.end:
+        from tenue.core.periods import Period
+
+        period = Period(args.start or period.start, args.end or period.end)
+    if args.kind == "balance":
+        table = tables.balance_table(company, period)
+    elif args.kind == "ledger":
+        table = tables.ledger_table(company, period, args.account or "")
+    else:
+        table = tables.journal_table(company, period, args.journal)
+    if args.format == "xlsx":
+        if not args.out:
+            raise SystemExit("--out FICHIER est requis pour le format xlsx")
+        with open(args.out, "wb") as fh:
+            fh.write(tabular.to_xlsx(table))
+        print(f"Écrit : {args.out}")
+        return 0
+    text = {"json": tabular.to_json, "csv": tabular.to_csv, "table": tabular.to_text}[args.format](
+        table
+    )
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"Écrit : {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tenue.ledger.models import Entry, EntryStatus
+    from tenue.ledger.services import ledger_verify
+
+    company = _company(args.dossier)
+    problems = ledger_verify(company=company)
+    validated = Entry.objects.filter(company=company, status=EntryStatus.VALIDATED).count()
+    if args.format == "json":
+        _print_json(
+            {
+                "dossier": company.slug,
+                "validated_entries": validated,
+                "ok": not problems,
+                "problems": [str(p) for p in problems],
+            }
+        )
+    elif problems:
+        print(
+            f"Dossier {company.slug} : {len(problems)} anomalie(s) sur {validated} écritures "
+            "validées"
+        )
+        for problem in problems:
+            print(f"  - {problem}")
+    else:
+        print(
+            f"Dossier {company.slug} : chaîne d'inaltérabilité intacte "
+            f"({validated} écritures validées), toutes les écritures sont équilibrées."
+        )
+    return 1 if problems else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from tenue.ledger.services import entries_validate_until
+
+    company = _company(args.dossier)
+    count = entries_validate_until(company=company, until=args.until, valid_date=args.valid_date)
+    if args.format == "json":
+        _print_json({"dossier": company.slug, "validated": count})
+    else:
+        print(f"{count} écriture(s) validée(s) jusqu'au {args.until:%d/%m/%Y}.")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from tenue.firms.models import Firm, FirmRole
+    from tenue.firms.services import firm_member_add, user_create
+
+    user = user_create(username=args.username, password=args.password, email=args.email or "")
+    if args.firm:
+        firm = Firm.objects.get(slug=args.firm)
+        firm_member_add(firm=firm, user=user, role=FirmRole(args.role))
+    print(f"Utilisateur « {user.username} » créé.")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tenue manage", *args.rest])
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tenue", description="tenue — production comptable")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def fmt(p: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json")) -> None:
+        p.add_argument("--format", choices=choices, default=choices[0])
+
+    dossier = sub.add_parser("dossier", help="dossiers (sociétés clientes)")
+    dsub = dossier.add_subparsers(dest="action", required=True)
+    create = dsub.add_parser("create", help="créer un dossier et ouvrir ses comptes")
+    create.add_argument("--name", required=True)
+    create.add_argument("--siren", required=True)
+    create.add_argument("--slug", required=True)
+    create.add_argument("--year-start", type=_date, help="début du premier exercice (AAAA-MM-JJ)")
+    create.add_argument("--firm", help="identifiant du cabinet (créé au premier usage)")
+    create.add_argument("--firm-name", help="nom du cabinet s'il est créé")
+    create.add_argument(
+        "--vat-regime",
+        default="normal",
+        choices=["normal", "normal_quarterly", "simplified", "franchise"],
+    )
+    create.add_argument("--mode", default="accrual", choices=["accrual", "cash"])
+    fmt(create)
+    create.set_defaults(func=cmd_dossier_create)
+    listing = dsub.add_parser("list", help="lister les dossiers")
+    fmt(listing)
+    listing.set_defaults(func=cmd_dossier_list)
+
+    demo = sub.add_parser("demo", help="charger le cabinet de démonstration")
+    demo.add_argument("--reset", action="store_true", help="le recréer s'il existe")
+    demo.add_argument("--quiet", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="servir l'application web")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=cmd_serve)
+
+    report = sub.add_parser("report", help="balance, grand livre, journal")
+    report.add_argument("kind", choices=["balance", "ledger", "journal"])
+    report.add_argument("--dossier", required=True)
+    report.add_argument("--year", type=int, help="exercice clos en AAAA (défaut : le dernier)")
+    report.add_argument("--start", type=_date)
+    report.add_argument("--end", type=_date)
+    report.add_argument("--journal", help="code journal (journal)")
+    report.add_argument("--account", help="préfixe de compte (grand livre)")
+    report.add_argument("--out", help="fichier de sortie")
+    fmt(report, ("table", "csv", "xlsx", "json"))
+    report.set_defaults(func=cmd_report)
+
+    verify = sub.add_parser("verify", help="vérifier la chaîne d'inaltérabilité d'un dossier")
+    verify.add_argument("--dossier", required=True)
+    fmt(verify)
+    verify.set_defaults(func=cmd_verify)
+
+    validate = sub.add_parser("validate", help="valider les écritures jusqu'à une date")
+    validate.add_argument("--dossier", required=True)
+    validate.add_argument("--until", type=_date, required=True)
+    validate.add_argument("--valid-date", type=_date)
+    fmt(validate)
+    validate.set_defaults(func=cmd_validate)
+
+    user = sub.add_parser("user", help="utilisateurs")
+    usub = user.add_subparsers(dest="action", required=True)
+    ucreate = usub.add_parser("create")
+    ucreate.add_argument("--username", required=True)
+    ucreate.add_argument("--password", required=True)
+    ucreate.add_argument("--email")
+    ucreate.add_argument("--firm")
+    ucreate.add_argument("--role", default="accountant", choices=["firm_admin", "accountant"])
+    ucreate.set_defaults(func=cmd_user_create)
+
+    manage = sub.add_parser("manage", help="commandes d'administration Django", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from django.core.exceptions import PermissionDenied
+
+    from tenue.core.problems import Refused
+
+    args = build_parser().parse_args(argv)
+    _setup_django()
+    try:
+        return int(args.func(args))
+    except Refused as exc:
+        print("Refusé :", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except PermissionDenied as exc:
+        print(f"Refusé : {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Firms (cabinets), dossiers (companies), users, roles, permissions and the audit log."""

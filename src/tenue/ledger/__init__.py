@@ -1,0 +1,1 @@
+"""The ledger: fiscal years, journals, accounts, third parties, entries, lines, lettrage."""

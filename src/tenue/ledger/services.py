@@ -1,0 +1,783 @@
+"""Writes on the ledger. Each service is keyword-only, runs in one transaction, asks the
+permission service, and leaves a line in the audit log.
+
+Numbering: `entry_post` gives the next number of the entry's journal and fiscal year while holding
+a lock on that journal's sequence row (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
+transactions serialise writers). An entry dated before the last numbered entry of its journal is
+refused, so numbers are continuous *and* chronological, also under concurrent posting.
+
+Validation: `entry_validate` freezes an entry (ValidDate) and chains it to the previously validated
+entry of the dossier by a SHA-256 hash over its content. `ledger_verify` recomputes the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from tenue.core import entries as core
+from tenue.core import money, pcg
+from tenue.core.problems import Problem, Refused
+from tenue.firms import audit
+from tenue.firms.models import Company
+from tenue.firms.permissions import Action, require
+from tenue.ledger.models import (
+    Account,
+    Entry,
+    EntryStatus,
+    FiscalYear,
+    FiscalYearStatus,
+    Journal,
+    JournalKind,
+    JournalSequence,
+    LedgerChain,
+    Lettering,
+    Line,
+    ThirdParty,
+    ThirdPartyKind,
+)
+
+DEFAULT_JOURNALS = (
+    ("AC", "Achats", JournalKind.PURCHASE),
+    ("VE", "Ventes", JournalKind.SALE),
+    ("BQ", "Banque", JournalKind.BANK),
+    ("OD", "Opérations diverses", JournalKind.MISC),
+    ("AN", "À-nouveaux", JournalKind.OPENING),
+)
+GENESIS_HASH = "0" * 64
+
+
+def year_end_for(start: date) -> date:
+    """The last day of a 12-month fiscal year starting on `start`."""
+    month = start.month + 12
+    year = start.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    try:
+        return date(year, month, start.day) - timedelta(days=1)
+    except ValueError:  # a start on the 29th-31st of a month: the year ends the day before next
+        return date(year, month + 1, 1) - timedelta(days=1) if month < 12 else date(year, 12, 31)
+
+
+# --- dossier set-up -------------------------------------------------------------------------
+
+
+def books_open(*, company: Company, year_start: date, by: Any = None) -> FiscalYear:
+    """First fiscal year (12 months), default journals and the PCG accounts of a new dossier."""
+    with transaction.atomic():
+        year = fiscal_year_create(company=company, start=year_start, by=by)
+        Journal.objects.bulk_create(
+            Journal(company=company, code=code, label=label, kind=kind)
+            for code, label, kind in DEFAULT_JOURNALS
+        )
+        Account.objects.bulk_create(
+            Account(company=company, number=item.number, label=item.label)
+            for item in pcg.chart().values()
+            if len(item.number) >= 3
+        )
+        LedgerChain.objects.get_or_create(company=company)
+    return year
+
+
+def fiscal_year_create(
+    *, company: Company, start: date, end: date | None = None, by: Any = None
+) -> FiscalYear:
+    end = end or year_end_for(start)
+    problems = []
+    if end <= start:
+        problems.append(Problem("La fin de l'exercice doit suivre son début", "end"))
+    elif (end - start).days > 731:
+        problems.append(Problem("Un exercice dure au plus 24 mois", "end"))
+    overlapping = FiscalYear.objects.filter(company=company, start__lte=end, end__gte=start)
+    if overlapping.exists():
+        problems.append(Problem(f"L'exercice chevauche l'exercice {overlapping.first()}", "start"))
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        year = FiscalYear.objects.create(company=company, start=start, end=end)
+        audit.record(
+            by=by, action="fiscal_year_create", company=company, obj=year, start=start, end=end
+        )
+    return year
+
+
+def account_create(
+    *, company: Company, number: str, label: str | None = None, by: Any = None
+) -> Account:
+    try:
+        number = pcg.validate(number)
+    except pcg.InvalidAccountNumber as exc:
+        raise Refused([Problem(str(exc), "number")]) from exc
+    label = label or pcg.label(number)
+    if not label:
+        raise Refused([Problem(f"Libellé requis pour le compte {number}", "label")])
+    if Account.objects.filter(company=company, number=number).exists():
+        raise Refused([Problem(f"Le compte {number} existe déjà", "number")])
+    with transaction.atomic():
+        account = Account.objects.create(company=company, number=number, label=label)
+        audit.record(by=by, action="account_create", company=company, obj=account, number=number)
+    return account
+
+
+def third_party_create(
+    *,
+    company: Company,
+    kind: ThirdPartyKind,
+    aux_number: str,
+    name: str,
+    account_number: str | None = None,
+    siren: str = "",
+    siret: str = "",
+    vat_number: str = "",
+    ibans: Sequence[str] = (),
+    default_account_number: str | None = None,
+    default_vat_rate: Decimal | None = None,
+    by: Any = None,
+) -> ThirdParty:
+    """A supplier or customer sub-account (compte auxiliaire) on its collective account."""
+    from stdnum import iban as stdnum_iban
+    from stdnum.eu import vat as stdnum_vat
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.fr import siren as stdnum_siren
+    from stdnum.fr import siret as stdnum_siret
+
+    problems = []
+
+    def checked(value: str, module: Any, field: str, what: str) -> str:
+        if not value:
+            return ""
+        try:
+            return str(module.validate(value))
+        except StdnumError as exc:
+            problems.append(Problem(f"{what} invalide « {value} » : {exc}", field))
+            return value
+
+    siren = checked(siren, stdnum_siren, "siren", "SIREN")
+    siret = checked(siret, stdnum_siret, "siret", "SIRET")
+    vat_number = checked(vat_number, stdnum_vat, "vat_number", "Numéro de TVA")
+    clean_ibans = [checked(x, stdnum_iban, "ibans", "IBAN") for x in ibans]
+    collective = account_number or ("401" if kind == ThirdPartyKind.SUPPLIER else "411")
+    account = Account.objects.filter(company=company, number=collective).first()
+    if account is None:
+        problems.append(Problem(f"Compte collectif {collective} inconnu du dossier", "account"))
+    default_account = None
+    if default_account_number:
+        default_account = Account.objects.filter(
+            company=company, number=default_account_number
+        ).first()
+        if default_account is None:
+            problems.append(
+                Problem(f"Compte {default_account_number} inconnu du dossier", "default_account")
+            )
+    if ThirdParty.objects.filter(company=company, aux_number=aux_number).exists():
+        problems.append(Problem(f"Le compte auxiliaire {aux_number} existe déjà", "aux_number"))
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        third_party = ThirdParty.objects.create(
+            company=company,
+            kind=kind,
+            aux_number=aux_number,
+            name=name,
+            account=account,
+            siren=siren,
+            siret=siret,
+            vat_number=vat_number,
+            ibans=clean_ibans,
+            default_account=default_account,
+            default_vat_rate=default_vat_rate,
+        )
+        audit.record(
+            by=by,
+            action="third_party_create",
+            company=company,
+            obj=third_party,
+            aux_number=aux_number,
+        )
+    return third_party
+
+
+# --- posting --------------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Looks up journals, accounts, third parties and fiscal years of one dossier, once each."""
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        self.journals = {j.code: j for j in Journal.objects.filter(company=company)}
+        self.accounts = {a.number: a for a in Account.objects.filter(company=company)}
+        self.third_parties = {t.aux_number: t for t in ThirdParty.objects.filter(company=company)}
+        self.years = list(FiscalYear.objects.filter(company=company).order_by("start"))
+
+    def year_for(self, day: date) -> FiscalYear | None:
+        for year in self.years:
+            if year.start <= day <= year.end:
+                return year
+        return None
+
+    def problems(self, entry: core.Entry) -> list[Problem]:
+        src = entry.source
+        found = core.check_entry(entry)
+        if entry.journal and entry.journal not in self.journals:
+            found.append(Problem(f"journal {entry.journal} inconnu du dossier", "journal", src))
+        if isinstance(entry.date, date):
+            year = self.year_for(entry.date)
+            if year is None:
+                found.append(
+                    Problem(f"aucun exercice ne couvre le {entry.date:%d/%m/%Y}", "date", src)
+                )
+            elif year.status != FiscalYearStatus.OPEN:
+                found.append(Problem(f"l'exercice {year} est clôturé", "date", src))
+        for index, line in enumerate(entry.lines, start=1):
+            if line.account not in self.accounts and pcg.is_valid(line.account):
+                found.append(
+                    Problem(
+                        f"ligne d'écriture {index} : compte {line.account} inconnu du dossier",
+                        "account",
+                        src,
+                    )
+                )
+            if line.aux_number and line.aux_number not in self.third_parties:
+                found.append(
+                    Problem(
+                        f"ligne d'écriture {index} : compte auxiliaire "
+                        f"{line.aux_number} inconnu du dossier",
+                        "aux_number",
+                        src,
+                    )
+                )
+        return found
+
+
+def _lock_sequence(journal: Journal, year: FiscalYear) -> JournalSequence:
+    JournalSequence.objects.get_or_create(journal=journal, fiscal_year=year)
+    return JournalSequence.objects.select_for_update().get(journal=journal, fiscal_year=year)
+
+
+def _late_entry(code: str, entry: core.Entry, sequence: JournalSequence) -> Problem:
+    assert sequence.last_date is not None
+    return Problem(
+        f"écriture du {entry.date:%d/%m/%Y} antérieure à la dernière écriture du journal {code} "
+        f"(n° {sequence.last_number} du {sequence.last_date:%d/%m/%Y}) : la numérotation doit "
+        "rester chronologique",
+        "date",
+        entry.source,
+    )
+
+
+def _line_rows(entry_row: Entry, entry: core.Entry, resolver: _Resolver) -> list[Line]:
+    return [
+        Line(
+            entry=entry_row,
+            position=position,
+            account=resolver.accounts[x.account],
+            third_party=resolver.third_parties[x.aux_number] if x.aux_number else None,
+            label=x.label or entry.label,
+            debit=x.debit,
+            credit=x.credit,
+            currency_amount=x.currency_amount,
+            currency=x.currency,
+        )
+        for position, x in enumerate(entry.lines, start=1)
+    ]
+
+
+def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
+    """Post one entry: checked, numbered, saved. Refused (with problems) if anything is wrong."""
+    require(by, Action.POST, company)
+    resolver = _Resolver(company)
+    problems = resolver.problems(entry)
+    if problems:
+        raise Refused(problems)
+    journal = resolver.journals[entry.journal]
+    year = resolver.year_for(entry.date)
+    assert year is not None
+    with transaction.atomic():
+        sequence = _lock_sequence(journal, year)
+        if sequence.last_date and entry.date < sequence.last_date:
+            raise Refused([_late_entry(journal.code, entry, sequence)])
+        sequence.last_number += 1
+        sequence.last_date = entry.date
+        sequence.save(update_fields=["last_number", "last_date"])
+        row = Entry.objects.create(
+            company=company,
+            fiscal_year=year,
+            journal=journal,
+            number=sequence.last_number,
+            date=entry.date,
+            label=entry.label,
+            piece_ref=entry.piece_ref,
+            piece_date=entry.piece_date,
+            source=str(entry.source or ""),
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        Line.objects.bulk_create(_line_rows(row, entry, resolver))
+        audit.record(
+            by=by,
+            action="entry_post",
+            company=company,
+            obj=row,
+            journal=journal.code,
+            number=row.number,
+        )
+    return row
+
+
+def entries_post(
+    *, company: Company, entries: Sequence[core.Entry], by: Any = None, batch_size: int = 5000
+) -> int:
+    """Bulk path: post many entries in one transaction, all or nothing.
+
+    Entries are checked first (every problem of every entry is reported), then numbered per
+    journal and fiscal year in date order (stable: entries of one day keep their given order).
+    Returns the number of entries posted.
+    """
+    require(by, Action.POST, company)
+    resolver = _Resolver(company)
+    problems = [p for entry in entries for p in resolver.problems(entry)]
+    if problems:
+        raise Refused(problems)
+    groups: dict[tuple[str, int], list[core.Entry]] = defaultdict(list)
+    for entry in entries:
+        year = resolver.year_for(entry.date)
+        assert year is not None
+        groups[(entry.journal, year.pk)].append(entry)
+    years = {y.pk: y for y in resolver.years}
+    user = by if getattr(by, "is_authenticated", False) else None
+    with transaction.atomic():
+        from tenue.ledger import bulk
+
+        pending: list[tuple[Entry, core.Entry]] = []
+        for (code, year_pk), items in sorted(groups.items()):
+            items.sort(key=lambda e: e.date)
+            journal = resolver.journals[code]
+            sequence = _lock_sequence(journal, years[year_pk])
+            if sequence.last_date and items[0].date < sequence.last_date:
+                raise Refused([_late_entry(code, items[0], sequence)])
+            for entry in items:
+                sequence.last_number += 1
+                pending.append(
+                    (
+                        Entry(
+                            company=company,
+                            fiscal_year_id=year_pk,
+                            journal=journal,
+                            number=sequence.last_number,
+                            date=entry.date,
+                            label=entry.label,
+                            piece_ref=entry.piece_ref,
+                            piece_date=entry.piece_date,
+                            source=str(entry.source or ""),
+                            created_by=user,
+                        ),
+                        entry,
+                    )
+                )
+            sequence.last_date = items[-1].date
+            sequence.save(update_fields=["last_number", "last_date"])
+        bulk.insert_entries(pending, resolver, batch_size=batch_size)
+        audit.record(by=by, action="entries_post", company=company, count=len(pending))
+    return len(pending)
+
+
+# --- validation and the hash chain ----------------------------------------------------------
+
+
+def _canonical(entry: Entry, lines: Iterable[dict[str, Any]]) -> bytes:
+    """The bytes an entry's hash covers: everything but lettering, which may change later."""
+    payload = [
+        entry.company.siren,
+        entry.journal.code,
+        entry.fiscal_year.start.isoformat(),
+        entry.number,
+        entry.date.isoformat(),
+        entry.label,
+        entry.piece_ref,
+        entry.piece_date.isoformat() if entry.piece_date else "",
+        entry.valid_date.isoformat() if entry.valid_date else "",
+        entry.validation_seq,
+        [
+            [
+                x["position"],
+                x["account__number"],
+                x["third_party__aux_number"] or "",
+                x["label"],
+                money.format_plain(x["debit"]),
+                money.format_plain(x["credit"]),
+                money.format_plain(x["currency_amount"])
+                if x["currency_amount"] is not None
+                else "",
+                x["currency"],
+            ]
+            for x in lines
+        ],
+    ]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+LINE_FIELDS = (
+    "entry_id",
+    "position",
+    "account__number",
+    "third_party__aux_number",
+    "label",
+    "debit",
+    "credit",
+    "currency_amount",
+    "currency",
+)
+
+
+def chain_hash(previous: str, entry: Entry, lines: Iterable[dict[str, Any]]) -> str:
+    return hashlib.sha256(previous.encode() + b"|" + _canonical(entry, lines)).hexdigest()
+
+
+def entries_validate(
+    *, company: Company, entries: Sequence[Entry], valid_date: date | None = None, by: Any = None
+) -> int:
+    """Validate entries (in the given order): ValidDate set, chained by hash, frozen for good."""
+    require(by, Action.VALIDATE, company)
+    valid_date = valid_date or date.today()
+    with transaction.atomic():
+        chain, _ = LedgerChain.objects.get_or_create(company=company)
+        chain = LedgerChain.objects.select_for_update().get(pk=chain.pk)
+        ids = [e.pk for e in entries]
+        rows = {
+            e.pk: e
+            for e in Entry.objects.select_for_update()
+            .filter(pk__in=ids)
+            .select_related("company", "journal", "fiscal_year")
+        }
+        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for x in (
+            Line.objects.filter(entry_id__in=ids)
+            .order_by("entry_id", "position")
+            .values(*LINE_FIELDS)
+        ):
+            lines[x["entry_id"]].append(x)
+        problems = []
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None or row.company_id != company.pk:
+                problems.append(Problem(f"écriture {pk} introuvable dans le dossier", "entry"))
+            elif row.status != EntryStatus.POSTED:
+                problems.append(
+                    Problem(f"écriture {row} déjà validée le {row.valid_date:%d/%m/%Y}", "status")
+                )
+            elif valid_date < row.date:
+                problems.append(
+                    Problem(
+                        f"écriture {row} : la date de validation précède la date de l'écriture",
+                        "valid_date",
+                    )
+                )
+        if problems:
+            raise Refused(problems)
+        for pk in ids:
+            row = rows[pk]
+            chain.last_seq += 1
+            row.status = EntryStatus.VALIDATED
+            row.valid_date = valid_date
+            row.validation_seq = chain.last_seq
+            row.chain_hash = chain_hash(chain.last_hash, row, lines[pk])
+            chain.last_hash = row.chain_hash
+        Entry.objects.bulk_update(
+            [rows[pk] for pk in ids],
+            ["status", "valid_date", "validation_seq", "chain_hash"],
+            batch_size=2000,
+        )
+        chain.save(update_fields=["last_seq", "last_hash"])
+        audit.record(
+            by=by, action="entries_validate", company=company, count=len(ids), valid_date=valid_date
+        )
+    return len(ids)
+
+
+def entry_validate(*, entry: Entry, valid_date: date | None = None, by: Any = None) -> Entry:
+    entries_validate(company=entry.company, entries=[entry], valid_date=valid_date, by=by)
+    entry.refresh_from_db()
+    return entry
+
+
+def entries_validate_until(
+    *, company: Company, until: date, valid_date: date | None = None, by: Any = None
+) -> int:
+    """Validate every posted entry dated up to `until`, in chronological order."""
+    pending = list(
+        Entry.objects.filter(company=company, status=EntryStatus.POSTED, date__lte=until).order_by(
+            "date", "journal__code", "number"
+        )
+    )
+    if not pending:
+        return 0
+    return entries_validate(company=company, entries=pending, valid_date=valid_date, by=by)
+
+
+def ledger_verify(*, company: Company) -> list[Problem]:
+    """Recompute the hash chain and every entry's balance; each break is a problem."""
+    problems: list[Problem] = []
+    chain = LedgerChain.objects.filter(company=company).first()
+    previous = GENESIS_HASH
+    expected_seq = 1
+    validated = (
+        Entry.objects.filter(company=company, status=EntryStatus.VALIDATED)
+        .select_related("company", "journal", "fiscal_year")
+        .order_by("validation_seq")
+    )
+    batch: list[Entry] = []
+
+    def flush() -> None:
+        nonlocal previous, expected_seq
+        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for x in (
+            Line.objects.filter(entry_id__in=[e.pk for e in batch])
+            .order_by("entry_id", "position")
+            .values(*LINE_FIELDS)
+        ):
+            lines[x["entry_id"]].append(x)
+        for row in batch:
+            if row.validation_seq != expected_seq:
+                problems.append(
+                    Problem(
+                        f"chaîne rompue : validation n° {expected_seq} manquante "
+                        f"(trouvé n° {row.validation_seq}, écriture {row})",
+                        "validation_seq",
+                    )
+                )
+            recomputed = chain_hash(previous, row, lines[row.pk])
+            if recomputed != row.chain_hash:
+                problems.append(
+                    Problem(
+                        f"écriture {row} du {row.date:%d/%m/%Y} modifiée après sa "
+                        f"validation (validation n° {row.validation_seq})",
+                        "chain_hash",
+                    )
+                )
+            previous = row.chain_hash
+            expected_seq = (row.validation_seq or expected_seq) + 1
+        batch.clear()
+
+    for row in validated.iterator(chunk_size=2000):
+        batch.append(row)
+        if len(batch) >= 2000:
+            flush()
+    flush()
+    if chain is not None and chain.last_seq != expected_seq - 1:
+        problems.append(
+            Problem(
+                f"chaîne rompue : {chain.last_seq} validations enregistrées, "
+                f"{expected_seq - 1} retrouvées",
+                "validation_seq",
+            )
+        )
+    if chain is not None and chain.last_seq and chain.last_hash != previous:
+        problems.append(
+            Problem(
+                "chaîne rompue : la tête de chaîne ne correspond pas à la dernière "
+                "écriture validée",
+                "chain_hash",
+            )
+        )
+    problems.extend(_unbalanced(company))
+    return problems
+
+
+def _unbalanced(company: Company) -> list[Problem]:
+    from django.db.models import Sum
+
+    rows = (
+        Line.objects.filter(entry__company=company)
+        .values("entry_id")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+    )
+    bad = [r["entry_id"] for r in rows if r["d"] != r["c"]]
+    return [
+        Problem(f"écriture {e} déséquilibrée", "debit")
+        for e in Entry.objects.filter(pk__in=bad).select_related("journal")
+    ]
+
+
+def entry_update(
+    *, entry: Entry, label: str, lines: Sequence[core.Line], piece_ref: str = "", by: Any = None
+) -> Entry:
+    """Correct a posted entry (label, piece, lines) before validation; the journal, date and
+    number stay. A validated entry is refused: it is corrected by a new entry."""
+    require(by, Action.POST, entry.company)
+    resolver = _Resolver(entry.company)
+    draft = core.Entry(
+        journal=entry.journal.code,
+        date=entry.date,
+        label=label,
+        lines=tuple(lines),
+        piece_ref=piece_ref,
+        piece_date=entry.piece_date,
+    )
+    problems = resolver.problems(draft)
+    with transaction.atomic():
+        row = Entry.objects.select_for_update().get(pk=entry.pk)
+        if row.status != EntryStatus.POSTED:
+            problems.insert(
+                0,
+                Problem(
+                    f"écriture {row} validée le {row.valid_date:%d/%m/%Y} : "
+                    "elle ne peut plus être modifiée (passez une écriture de "
+                    "correction ou une contre-passation)",
+                    "status",
+                ),
+            )
+        if Line.objects.filter(entry=row, lettering__isnull=False).exists():
+            problems.append(
+                Problem(f"écriture {row} lettrée : délettrez-la avant de la modifier", "lettering")
+            )
+        if problems:
+            raise Refused(problems)
+        row.label, row.piece_ref = label, piece_ref
+        row.save(update_fields=["label", "piece_ref"])
+        Line.objects.filter(entry=row).delete()
+        Line.objects.bulk_create(_line_rows(row, draft, resolver))
+        audit.record(
+            by=by,
+            action="entry_update",
+            company=row.company,
+            obj=row,
+            journal=row.journal.code,
+            number=row.number,
+        )
+    return row
+
+
+def entry_reverse(*, entry: Entry, on: date, label: str | None = None, by: Any = None) -> Entry:
+    """Contre-passation: a new entry in the same journal with every debit and credit swapped."""
+    if Entry.objects.filter(reversal_of=entry).exists():
+        raise Refused([Problem(f"l'écriture {entry} est déjà contre-passée", "entry")])
+    lines = [
+        core.Line(
+            account=x.account.number,
+            debit=x.credit,
+            credit=x.debit,
+            label=x.label,
+            aux_number=x.third_party.aux_number if x.third_party else "",
+            currency_amount=x.currency_amount,
+            currency=x.currency,
+        )
+        for x in entry.lines.select_related("account", "third_party").order_by("position")
+    ]
+    reversal = core.Entry(
+        journal=entry.journal.code,
+        date=on,
+        label=label or f"Contre-passation {entry.journal.code} {entry.number}",
+        lines=tuple(lines),
+        piece_ref=entry.piece_ref,
+        piece_date=entry.piece_date,
+    )
+    with transaction.atomic():
+        row = entry_post(company=entry.company, entry=reversal, by=by)
+        row.reversal_of = entry
+        row.save(update_fields=["reversal_of"])
+    return row
+
+
+# --- lettrage -------------------------------------------------------------------------------
+
+
+def lettering_code(seq: int, *, complete: bool) -> str:
+    """1 → A, 26 → Z, 27 → AA … (upper case when complete, lower case when partial)."""
+    if seq < 1:
+        raise ValueError("seq starts at 1")
+    letters = ""
+    while seq:
+        seq, rest = divmod(seq - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters if complete else letters.lower()
+
+
+def lettering_apply(*, lines: Sequence[Line], on: date, by: Any = None) -> Lettering:
+    """Letter lines of one account (and third party). Balanced: complete (upper-case code);
+    not balanced: partial (lower-case code). Lines already in a partial group bring their group
+    along; lines in a complete group are refused."""
+    if not lines:
+        raise Refused([Problem("aucune ligne à lettrer", "lines")])
+    ids = [x.pk for x in lines]
+    rows = list(Line.objects.filter(pk__in=ids).select_related("entry", "account", "lettering"))
+    company = rows[0].entry.company
+    require(by, Action.POST, company)
+    problems = []
+    if len(rows) != len(set(ids)):
+        problems.append(Problem("ligne introuvable", "lines"))
+    accounts = {x.account_id for x in rows}
+    parties = {x.third_party_id for x in rows}
+    if len(accounts) > 1 or len(parties) > 1:
+        problems.append(Problem("le lettrage porte sur un seul compte et un seul tiers", "account"))
+    if any(x.entry.company_id != company.pk for x in rows):
+        problems.append(Problem("lignes de dossiers différents", "lines"))
+    if not pcg.is_lettrable(rows[0].account.number):
+        problems.append(
+            Problem(f"le compte {rows[0].account.number} n'est pas lettrable", "account")
+        )
+    if any(x.lettering and x.lettering.complete for x in rows):
+        problems.append(Problem("une ligne est déjà lettrée", "lettering"))
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=rows[0].account_id)
+        partial_groups = {x.lettering_id for x in rows if x.lettering_id}
+        members = Line.objects.filter(pk__in=ids) | Line.objects.filter(
+            lettering_id__in=partial_groups
+        )
+        total = sum((x.debit - x.credit for x in members), money.ZERO)
+        complete = total == 0
+        existing = Lettering.objects.filter(pk__in=partial_groups).order_by("pk").first()
+        if existing is not None:
+            group = existing
+            group.code = group.code.upper() if complete else group.code.lower()
+            group.complete, group.date = complete, on
+            group.save(update_fields=["code", "complete", "date"])
+        else:
+            account.lettering_seq += 1
+            account.save(update_fields=["lettering_seq"])
+            group = Lettering.objects.create(
+                company=company,
+                account=account,
+                third_party_id=rows[0].third_party_id,
+                code=lettering_code(account.lettering_seq, complete=complete),
+                date=on,
+                complete=complete,
+            )
+        members.update(lettering=group)
+        Lettering.objects.filter(pk__in=partial_groups - {group.pk}).delete()
+        audit.record(
+            by=by,
+            action="lettering_apply",
+            company=company,
+            obj=group,
+            code=group.code,
+            lines=len(ids),
+        )
+    return group
+
+
+def lettering_remove(*, lettering: Lettering, by: Any = None) -> None:
+    company = lettering.account.company
+    require(by, Action.POST, company)
+    with transaction.atomic():
+        Line.objects.filter(lettering=lettering).update(lettering=None)
+        audit.record(
+            by=by, action="lettering_remove", company=company, obj=lettering, code=lettering.code
+        )
+        lettering.delete()
+
+
+def next_number_preview(*, journal: Journal, year: FiscalYear) -> int:
+    """The number the next entry of a journal would get (for display only)."""
+    last = JournalSequence.objects.filter(journal=journal, fiscal_year=year).aggregate(
+        n=Max("last_number")
+    )["n"]
+    return (last or 0) + 1

@@ -1,0 +1,1 @@
+"""Reports: journal, general ledger, trial balances (and later statements and VAT returns)."""

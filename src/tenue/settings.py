@@ -1,0 +1,129 @@
+"""Django settings, read only from the environment.
+
+- `DATABASE_URL`: PostgreSQL (`postgres://user@host:5432/name`) or SQLite (`sqlite:///path`).
+  Unset: an SQLite file `tenue.sqlite3` in `TENUE_HOME`.
+- `TENUE_HOME`: the data folder (SQLite file, documents); default `./var`.
+- `TENUE_SECRET_KEY`: required when `TENUE_DEBUG` is off; a development key is derived otherwise.
+- `TENUE_DEBUG`: `1` for development pages with tracebacks (default `0`).
+- `TENUE_ALLOWED_HOSTS`: comma-separated, default `127.0.0.1,localhost`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+TENUE_HOME = Path(os.environ.get("TENUE_HOME", "var")).resolve()
+
+DEBUG = os.environ.get("TENUE_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("TENUE_SECRET_KEY") or f"tenue-local-{TENUE_HOME}"
+ALLOWED_HOSTS = os.environ.get("TENUE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "tenue.firms",
+    "tenue.ledger",
+    "tenue.reports",
+    "tenue.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tenue.urls"
+WSGI_APPLICATION = "tenue.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        TENUE_HOME.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{TENUE_HOME / 'tenue.sqlite3'}"
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE: a writing transaction takes the write lock at BEGIN, so two posters queue
+        # instead of failing on a lock upgrade; WAL lets readers work while one writes.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        # Tests use a file, not memory, so that threads of the concurrency tests share it.
+        config["TEST"] = {"NAME": str(TENUE_HOME / "test-tenue.sqlite3")}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:portfolio"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "fr-fr"
+LANGUAGES = [("fr", "Français")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = TENUE_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from it once collected
+MEDIA_ROOT = TENUE_HOME / "documents"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+TENUE_PAGE_SIZE = int(os.environ.get("TENUE_PAGE_SIZE", "100"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

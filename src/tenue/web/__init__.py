@@ -1,0 +1,1 @@
+"""Server-rendered pages (Django templates + htmx). Views are thin: permission, selector, render."""

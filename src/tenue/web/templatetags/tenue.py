@@ -1,0 +1,31 @@
+"""French formatting in templates: `{{ amount|montant }}`, `{{ amount|montant_vide }}`."""
+
+from decimal import Decimal
+
+from django import template
+
+from tenue.core import money
+
+register = template.Library()
+
+
+@register.filter
+def montant(value: Decimal | None) -> str:
+    if value is None or value == "":
+        return ""
+    return money.format_amount(value, currency=None)
+
+
+@register.filter
+def montant_vide(value: Decimal | None) -> str:
+    """Zero shows as an empty cell, as in printed ledgers."""
+    if value is None or value == "":
+        return ""
+    return money.format_amount(value, currency=None, blank_zero=True)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: dict, number: int) -> str:  # type: ignore[type-arg]
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()

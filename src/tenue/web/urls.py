@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tenue.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.portfolio, name="portfolio"),
+    path("dossiers/<slug:slug>/", views.dossier_home, name="dossier"),
+    path("dossiers/<slug:slug>/journal/", views.journal, name="journal"),
+    path("dossiers/<slug:slug>/grand-livre/", views.general_ledger, name="ledger"),
+    path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
+]

@@ -1,0 +1,120 @@
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tenue.cli.main import main
+from tenue.ledger.services import entries_validate_until
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_dossier_create_then_list(db, capsys):
+    code, out, _ = run(
+        capsys,
+        "dossier",
+        "create",
+        "--name",
+        "Alpha SAS",
+        "--siren",
+        "732829320",
+        "--slug",
+        "alpha",
+        "--year-start",
+        "2026-04-01",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    created = json.loads(out)
+    assert created["fiscal_year"] == {"start": "2026-04-01", "end": "2027-03-31"}
+    assert created["journals"] == ["AC", "AN", "BQ", "OD", "VE"]
+    code, out, _ = run(capsys, "dossier", "list", "--format", "json")
+    assert [d["slug"] for d in json.loads(out)] == ["alpha"]
+
+
+def test_dossier_create_with_bad_siren_fails_clearly(db, capsys):
+    code, _, err = run(
+        capsys, "dossier", "create", "--name", "X", "--siren", "123456789", "--slug", "x"
+    )
+    assert code == 1 and "SIREN invalide" in err
+
+
+def test_report_formats(company, supplier, post, capsys, tmp_path):
+    post("AC", "2025-01-05", ("6064", "1234.56", ""), ("401", "", "1234.56"), aux={1: "FDUR"})
+    code, out, _ = run(
+        capsys, "report", "balance", "--dossier", company.slug, "--year", "2025", "--format", "json"
+    )
+    payload = json.loads(out)
+    assert code == 0 and payload["balanced"] is True
+    assert payload["totals"]["debit"] == "1234.56"
+    assert {r["account"]: r["balance_debit"] for r in payload["rows"]}["6064"] == "1234.56"
+    _, text, _ = run(capsys, "report", "ledger", "--dossier", company.slug)
+    assert "1\u202f234,56" in text and "05/01/2025" in text
+    _, csv_text, _ = run(capsys, "report", "journal", "--dossier", company.slug, "--format", "csv")
+    assert csv_text.startswith("\ufeffDate;Journal;") and "1234,56" in csv_text
+    target = tmp_path / "balance.xlsx"
+    run(
+        capsys,
+        "report",
+        "balance",
+        "--dossier",
+        company.slug,
+        "--format",
+        "xlsx",
+        "--out",
+        str(target),
+    )
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(target).active
+    assert sheet["A1"].value == "Compte"
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert Decimal(str(rows["6064"][2])) == Decimal("1234.56")
+    assert Decimal(str(rows["401"][3])) == Decimal("1234.56")
+
+
+def test_verify_reports_a_break_with_a_nonzero_status(company, post, capsys):
+    from datetime import date
+
+    from django.db import connection
+
+    post("AC", "2025-01-05", ("6064", "10.00", ""), ("401", "", "10.00"))
+    entries_validate_until(company=company, until=date(2025, 12, 31), valid_date=date(2026, 1, 5))
+    code, out, _ = run(capsys, "verify", "--dossier", company.slug)
+    assert code == 0 and "intacte" in out
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_entry SET label = 'autre'")
+    code, out, _ = run(capsys, "verify", "--dossier", company.slug, "--format", "json")
+    assert code == 1 and json.loads(out)["ok"] is False
+
+
+@pytest.mark.slow
+def test_demo_balance_matches_the_web_page_to_the_cent(db, capsys, client):
+    code, out, _ = run(capsys, "demo", "--quiet")
+    assert code == 0 and "expert" in out
+    for slug in ("boulangerie-martin", "studio-lumen", "garage-dupont"):
+        code, out, _ = run(
+            capsys, "report", "balance", "--dossier", slug, "--year", "2025", "--format", "json"
+        )
+        payload = json.loads(out)
+        assert payload["balanced"] is True
+        assert Decimal(payload["totals"]["debit"]) > Decimal("100000")
+        code, out, _ = run(capsys, "verify", "--dossier", slug)
+        assert code == 0
+    client.post(reverse("web:login"), {"username": "expert", "password": "tenue-demo"})
+    body = client.get(reverse("web:balance", args=["garage-dupont"])).content.decode()
+    shown = re.search(r'id="total-debit">([^<]+)<', body).group(1)
+    assert shown.replace("\u202f", "").replace(",", ".") == payload["totals"]["debit"]
+    # the collaborateur does not see the garage; the dirigeant sees only his bakery
+    client.post(reverse("web:logout"))
+    client.post(reverse("web:login"), {"username": "collab", "password": "tenue-demo"})
+    assert client.get(reverse("web:balance", args=["garage-dupont"])).status_code == 404
+    code, out, _ = run(capsys, "demo")
+    assert "existe déjà" in out

@@ -1,0 +1,95 @@
+"""Shared fixtures: a firm with a dossier whose books are open, users with each role, and a
+compact way to write entries (`post(company, "AC", "2025-03-01", ("6064", "100.00", ""), …)`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tenue.core.entries import Entry, Line
+from tenue.core.money import to_money
+
+
+def make_entry(
+    journal: str,
+    day: str,
+    *lines: tuple[str, str, str],
+    label: str = "Écriture",
+    aux: dict[int, str] | None = None,
+    piece: str = "",
+) -> Entry:
+    """Lines as (account, debit, credit) texts; `aux` maps a line index to its aux number."""
+    aux = aux or {}
+    return Entry(
+        journal=journal,
+        date=date.fromisoformat(day),
+        label=label,
+        piece_ref=piece,
+        lines=tuple(
+            Line(
+                account=a,
+                debit=to_money(d or "0"),
+                credit=to_money(c or "0"),
+                aux_number=aux.get(i, ""),
+            )
+            for i, (a, d, c) in enumerate(lines)
+        ),
+    )
+
+
+@pytest.fixture
+def firm(db):
+    from tenue.firms.services import firm_create
+
+    return firm_create(name="Cabinet Test", slug="cabinet-test")
+
+
+@pytest.fixture
+def company(firm):
+    from tenue.firms.services import company_create
+
+    return company_create(
+        firm=firm,
+        name="Société A",
+        siren="732829320",
+        slug="societe-a",
+        year_start=date(2025, 1, 1),
+    )
+
+
+@pytest.fixture
+def other_company(firm):
+    from tenue.firms.services import company_create
+
+    return company_create(
+        firm=firm,
+        name="Société B",
+        siren="552100554",
+        slug="societe-b",
+        year_start=date(2025, 1, 1),
+    )
+
+
+@pytest.fixture
+def supplier(company):
+    from tenue.ledger.models import ThirdPartyKind
+    from tenue.ledger.services import third_party_create
+
+    return third_party_create(
+        company=company,
+        kind=ThirdPartyKind.SUPPLIER,
+        aux_number="FDUR",
+        name="Durand SA",
+        siren="732829320",
+    )
+
+
+@pytest.fixture
+def post(company):
+    from tenue.ledger.services import entry_post
+
+    def _post(journal: str, day: str, *lines: tuple[str, str, str], **kwargs):  # type: ignore[no-untyped-def]
+        return entry_post(company=company, entry=make_entry(journal, day, *lines, **kwargs))
+
+    return _post
