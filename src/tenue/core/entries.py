@@ -14,9 +14,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from tenue.core import money, pcg
 from tenue.core.problems import Problem, Source
+
+_valid_account = lru_cache(maxsize=8192)(pcg.is_valid)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def check_line(line: Line, index: int, source: Source | None = None) -> list[Pro
         problems.append(Problem(f"{where} : débit et crédit à la fois", "debit", source))
     if line.debit == 0 and line.credit == 0:
         problems.append(Problem(f"{where} : ni débit ni crédit", "debit", source))
-    if not pcg.is_valid(line.account):
+    if not _valid_account(line.account):
         problems.append(
             Problem(f"{where} : numéro de compte invalide « {line.account} »", "account", source)
         )

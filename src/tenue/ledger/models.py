@@ -155,9 +155,17 @@ class EntryStatus(models.TextChoices):
 
 
 class Entry(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="entries")
-    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="entries")
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="entries")
+    # Foreign-key indexes are left out where a composite index below starts with the same column:
+    # every index is paid for on each bulk insert.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
+    journal = models.ForeignKey(
+        Journal, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     number = models.PositiveIntegerField("numéro")
     date = models.DateField("date")
     label = models.CharField("libellé", max_length=200)
@@ -169,13 +177,23 @@ class Entry(models.Model):
     valid_date = models.DateField("date de validation", null=True, blank=True)
     validation_seq = models.PositiveIntegerField(null=True, blank=True)
     chain_hash = models.CharField(max_length=64, blank=True)
-    reversal_of = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    reversal_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        db_index=False,
     )
     source = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -186,7 +204,14 @@ class Entry(models.Model):
                 fields=["journal", "fiscal_year", "number"], name="entry_number_unique"
             ),
             models.UniqueConstraint(
-                fields=["company", "validation_seq"], name="entry_validation_seq_unique"
+                fields=["company", "validation_seq"],
+                condition=Q(validation_seq__isnull=False),
+                name="entry_validation_seq_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["reversal_of"],
+                condition=Q(reversal_of__isnull=False),
+                name="entry_reversed_once",
             ),
             models.CheckConstraint(
                 condition=Q(status="posted", valid_date__isnull=True, validation_seq__isnull=True)
@@ -194,7 +219,7 @@ class Entry(models.Model):
                 name="entry_validation_complete",
             ),
         ]
-        indexes = [models.Index(fields=["company", "date"])]
+        indexes = [models.Index(fields=["company", "date"], name="entry_company_date_idx")]
 
     def __str__(self) -> str:
         return f"{self.journal.code} {self.number}"
@@ -226,11 +251,20 @@ class Lettering(models.Model):
 
 
 class Line(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="lines")
+    # Indexes: (entry, position) and (account, entry) serve the entry and account look-ups;
+    # third party and lettrage get partial indexes, since most lines have neither.
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     third_party = models.ForeignKey(
-        ThirdParty, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+        ThirdParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        db_index=False,
     )
     label = models.CharField(max_length=200, blank=True)
     debit = models.DecimalField(**MONEY, default=0)
@@ -238,7 +272,12 @@ class Line(models.Model):
     currency_amount = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     lettering = models.ForeignKey(
-        Lettering, on_delete=models.SET_NULL, null=True, blank=True, related_name="lines"
+        Lettering,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lines",
+        db_index=False,
     )
 
     class Meta:
@@ -254,7 +293,19 @@ class Line(models.Model):
             ),
             models.UniqueConstraint(fields=["entry", "position"], name="line_position_unique"),
         ]
-        indexes = [models.Index(fields=["account", "entry"])]
+        indexes = [
+            models.Index(fields=["account", "entry"], name="line_account_idx"),
+            models.Index(
+                fields=["third_party"],
+                condition=Q(third_party__isnull=False),
+                name="line_third_party_idx",
+            ),
+            models.Index(
+                fields=["lettering"],
+                condition=Q(lettering__isnull=False),
+                name="line_lettering_idx",
+            ),
+        ]
 
 
 class LedgerChain(models.Model):

@@ -29,6 +29,7 @@ from tenue.core.problems import Problem, Refused
 from tenue.firms import audit
 from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
+from tenue.ledger import bulk
 from tenue.ledger.models import (
     Account,
     Entry,
@@ -353,34 +354,34 @@ def entries_post(
     years = {y.pk: y for y in resolver.years}
     user = by if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
-        from tenue.ledger import bulk
-
-        pending: list[tuple[Entry, core.Entry]] = []
+        pending: list[tuple[bulk.NewEntry, core.Entry]] = []
         for (code, year_pk), items in sorted(groups.items()):
             items.sort(key=lambda e: e.date)
             journal = resolver.journals[code]
             sequence = _lock_sequence(journal, years[year_pk])
             if sequence.last_date and items[0].date < sequence.last_date:
                 raise Refused([_late_entry(code, items[0], sequence)])
+            number = sequence.last_number
             for entry in items:
-                sequence.last_number += 1
+                number += 1
                 pending.append(
                     (
-                        Entry(
-                            company=company,
-                            fiscal_year_id=year_pk,
-                            journal=journal,
-                            number=sequence.last_number,
-                            date=entry.date,
-                            label=entry.label,
-                            piece_ref=entry.piece_ref,
-                            piece_date=entry.piece_date,
-                            source=str(entry.source or ""),
-                            created_by=user,
+                        bulk.NewEntry(
+                            company.pk,
+                            year_pk,
+                            journal.pk,
+                            number,
+                            entry.date,
+                            entry.label,
+                            entry.piece_ref,
+                            entry.piece_date,
+                            str(entry.source or ""),
+                            user.pk if user else None,
                         ),
                         entry,
                     )
                 )
+            sequence.last_number = number
             sequence.last_date = items[-1].date
             sequence.save(update_fields=["last_number", "last_date"])
         bulk.insert_entries(pending, resolver, batch_size=batch_size)
