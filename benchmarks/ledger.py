@@ -1,6 +1,7 @@
 """Ledger benchmark: bulk posting and the trial balance against plain SQL, on PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tenue_bench .venv/bin/python benchmarks/ledger.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tenue_bench \
+        .venv/bin/python benchmarks/ledger.py
 
 It creates (and drops at the end) the database named in DATABASE_URL, opens a dossier, then:
 
@@ -161,9 +162,8 @@ def main() -> int:
             f"ratio incl. transfer: {post_seconds / (baseline_post + copy_seconds):8.2f}x  "
             "(baseline = COPY + INSERT … SELECT)"
         )
-        print(
-            f"trial balance: {balance:8.3f} s  (best of {args.repeat}, {len(report.page.items)} accounts)"
-        )
+        accounts = len(report.page.items)
+        print(f"trial balance: {balance:8.3f} s  (best of {args.repeat}, {accounts} accounts)")
         print(f"baseline     : {baseline_balance:8.3f} s  GROUP BY on the unindexed table")
         print(f"ratio        : {balance / baseline_balance:8.2f}x  (target ≤ 2x)")
         print(f"total debit  : {report.totals.debit} (equal in both)")
