@@ -208,8 +208,10 @@ def build_entries(plan: DossierPlan) -> list[Entry]:
         first = date(YEAR, month, 1)
         collected = deductible = money.ZERO
         for partner in plan.suppliers:
-            for n in range(rng.randint(*partner.per_month)):
-                day = first + timedelta(days=rng.randrange(days))
+            count = rng.randint(*partner.per_month)
+            # invoice numbers follow their dates, as a supplier's numbering does
+            invoice_days = sorted(first + timedelta(days=rng.randrange(days)) for _ in range(count))
+            for n, day in enumerate(invoice_days):
                 base = _amount(rng, partner.low, partner.high)
                 vat = _vat(base, partner.rate)
                 ref = f"{partner.code[1:5]}-{month:02d}{n + 1:02d}"
