@@ -94,3 +94,24 @@ def test_supplier_balance(company, supplier, post):
         company=company, period=YEAR, kind=ThirdPartyKind.CUSTOMER
     )
     assert customers.page.items == []
+
+
+def test_sums_are_exact_to_the_cent_even_where_floats_drift(company):
+    # Summed as floating-point numbers, 30 x 999 999 999 999,99 gives ...999,68.
+    from tenue.ledger.services import entries_post
+    from tests.conftest import make_entry
+
+    big = "999999999999.99"
+    entries_post(
+        company=company,
+        entries=[
+            make_entry("OD", "2025-05-02", ("6064", big, ""), ("401", "", big)) for _ in range(30)
+        ],
+    )
+    report = selectors.trial_balance(company=company, period=YEAR)
+    assert report.totals.debit == Decimal("29999999999999.70")
+    assert {r.number: r.balance_debit for r in report.page.items}["6064"] == Decimal(
+        "29999999999999.70"
+    )
+    ledger = selectors.general_ledger(company=company, period=YEAR, account_prefix="6064")
+    assert ledger.page.items[-1].running_balance == Decimal("29999999999999.70")

@@ -1,9 +1,10 @@
-"""Fast insertion of many checked, numbered entries (the bulk path of `entries_post`).
+"""Writing the lines of checked, numbered entries, one at a time or in bulk.
 
-The caller has already checked and numbered the entries inside its transaction; this module only
-writes rows, from plain tuples (building a Django model instance per row would cost more than
-the database work). PostgreSQL: ids are reserved from the sequences in one query each, then
-entries and lines stream in with COPY. Other databases: `bulk_create` in batches.
+The callers (`services.entry_post`, `services.entries_post`) have checked and numbered the entries
+inside their transaction; this module only writes rows, from plain tuples (building a Django model
+instance per row would cost more than the database work). PostgreSQL: ids are reserved from the
+sequences in one query each, then entries and lines stream in with COPY, as text the module
+formats itself. Other databases: `bulk_create` in batches.
 """
 
 from __future__ import annotations
@@ -35,8 +36,20 @@ class NewEntry(NamedTuple):
     created_by_id: int | None
 
 
-def _line_values(entry: core.Entry, resolver: _Resolver) -> Iterator[tuple[Any, ...]]:
-    """(position, account_id, third_party_id, label, debit, credit, currency_amount, currency)"""
+LINE_FIELDS = (
+    "position",
+    "account_id",
+    "third_party_id",
+    "label",
+    "debit",
+    "credit",
+    "currency_amount",
+    "currency",
+)
+
+
+def line_values(entry: core.Entry, resolver: _Resolver) -> Iterator[tuple[Any, ...]]:
+    """The values of each line of `entry`, in the order of LINE_FIELDS."""
     accounts, parties = resolver.accounts, resolver.third_parties
     for position, x in enumerate(entry.lines, start=1):
         yield (
@@ -49,6 +62,20 @@ def _line_values(entry: core.Entry, resolver: _Resolver) -> Iterator[tuple[Any, 
             x.currency_amount,
             x.currency,
         )
+
+
+def line_models(
+    entry_id: int, company_id: int, day: date, entry: core.Entry, resolver: _Resolver
+) -> list[Line]:
+    return [
+        Line(
+            entry_id=entry_id,
+            company_id=company_id,
+            date=day,
+            **dict(zip(LINE_FIELDS, v, strict=True)),
+        )
+        for v in line_values(entry, resolver)
+    ]
 
 
 def insert_entries(
@@ -67,19 +94,9 @@ def insert_entries(
             batch_size=batch_size,
         )
         lines = [
-            Line(
-                entry_id=row.pk,
-                position=v[0],
-                account_id=v[1],
-                third_party_id=v[2],
-                label=v[3],
-                debit=v[4],
-                credit=v[5],
-                currency_amount=v[6],
-                currency=v[7],
-            )
-            for row, (_, entry) in zip(rows, chunk, strict=True)
-            for v in _line_values(entry, resolver)
+            line
+            for row, (new, entry) in zip(rows, chunk, strict=True)
+            for line in line_models(row.pk, new.company_id, new.date, entry, resolver)
         ]
         Line.objects.bulk_create(lines, batch_size=batch_size)
 
@@ -93,27 +110,58 @@ def _reserve_ids(table: str, count: int) -> list[int]:
         return [r[0] for r in cursor.fetchall()]
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)  # int, Decimal, date (ISO), datetime (ISO with offset)
+
+
+def _copy(raw: Any, table: str, columns: Sequence[str], rows: Iterator[str]) -> None:
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer: list[str] = []
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= 10_000:
+                copy.write("".join(buffer))
+                buffer.clear()
+        copy.write("".join(buffer))
+
+
 def _insert_postgresql(pending: Sequence[tuple[NewEntry, core.Entry]], resolver: _Resolver) -> None:
-    now = timezone.now()
+    now = _text(timezone.now())
+    posted = EntryStatus.POSTED.value
     ids = _reserve_ids(Entry._meta.db_table, len(pending))
     line_ids = iter(
         _reserve_ids(Line._meta.db_table, sum(len(entry.lines) for _, entry in pending))
     )
-    columns = ", ".join(NewEntry._fields)
+
+    def entry_rows() -> Iterator[str]:
+        for pk, (new, _) in zip(ids, pending, strict=True):
+            yield "\t".join(map(_text, (pk, *new, posted))) + f"\t{now}\t\n"
+
+    def line_rows() -> Iterator[str]:
+        for pk, (new, entry) in zip(ids, pending, strict=True):
+            prefix = f"{pk}\t{new.company_id}\t{new.date.isoformat()}\t"
+            for values in line_values(entry, resolver):
+                yield f"{next(line_ids)}\t{prefix}{chr(9).join(map(_text, values))}\n"
+
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor, for COPY
-        entry_sql = (
-            f"COPY {Entry._meta.db_table} (id, {columns}, status, created_at, chain_hash) "
-            "FROM STDIN"
+        _copy(
+            raw,
+            Entry._meta.db_table,
+            ("id", *NewEntry._fields, "status", "created_at", "chain_hash"),
+            entry_rows(),
         )
-        with raw.copy(entry_sql) as copy:
-            for pk, (new, _) in zip(ids, pending, strict=True):
-                copy.write_row((pk, *new, EntryStatus.POSTED.value, now, ""))
-        line_sql = (
-            f"COPY {Line._meta.db_table} (id, entry_id, position, account_id, third_party_id, "
-            "label, debit, credit, currency_amount, currency) FROM STDIN"
+        _copy(
+            raw,
+            Line._meta.db_table,
+            ("id", "entry_id", "company_id", "date", *LINE_FIELDS),
+            line_rows(),
         )
-        with raw.copy(line_sql) as copy:
-            for pk, (_, entry) in zip(ids, pending, strict=True):
-                for values in _line_values(entry, resolver):
-                    copy.write_row((next(line_ids), pk, *values))

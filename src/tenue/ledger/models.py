@@ -251,9 +251,24 @@ class Lettering(models.Model):
 
 
 class Line(models.Model):
-    # Indexes: (entry, position) and (account, entry) serve the entry and account look-ups;
-    # third party and lettrage get partial indexes, since most lines have neither.
+    """One debit or credit line.
+
+    `company` and `date` repeat the entry's, so that reports filter and group lines without a
+    join. Only the posting services write them (an entry's date never changes after posting),
+    and `ledger_verify` checks that they still agree with the entry. `company` carries no
+    foreign-key constraint of its own: the entry's already guarantees it, and a second check per
+    line would double the cost of bulk posting.
+
+    Indexes: (entry, position) serves the entry, (account, date) the general ledger, (company,
+    date) the period reports; third party and lettrage get partial indexes, since most lines
+    have neither.
+    """
+
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    date = models.DateField()
     position = models.PositiveSmallIntegerField()
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="lines", db_index=False
@@ -294,7 +309,8 @@ class Line(models.Model):
             models.UniqueConstraint(fields=["entry", "position"], name="line_position_unique"),
         ]
         indexes = [
-            models.Index(fields=["account", "entry"], name="line_account_idx"),
+            models.Index(fields=["account", "date"], name="line_account_date_idx"),
+            models.Index(fields=["company", "date"], name="line_company_date_idx"),
             models.Index(
                 fields=["third_party"],
                 condition=Q(third_party__isnull=False),

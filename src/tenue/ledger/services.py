@@ -45,6 +45,7 @@ from tenue.ledger.models import (
     ThirdParty,
     ThirdPartyKind,
 )
+from tenue.ledger.sums import debit_minus_credit
 
 DEFAULT_JOURNALS = (
     ("AC", "Achats", JournalKind.PURCHASE),
@@ -274,23 +275,6 @@ def _late_entry(code: str, entry: core.Entry, sequence: JournalSequence) -> Prob
     )
 
 
-def _line_rows(entry_row: Entry, entry: core.Entry, resolver: _Resolver) -> list[Line]:
-    return [
-        Line(
-            entry=entry_row,
-            position=position,
-            account=resolver.accounts[x.account],
-            third_party=resolver.third_parties[x.aux_number] if x.aux_number else None,
-            label=x.label or entry.label,
-            debit=x.debit,
-            credit=x.credit,
-            currency_amount=x.currency_amount,
-            currency=x.currency,
-        )
-        for position, x in enumerate(entry.lines, start=1)
-    ]
-
-
 def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
     """Post one entry: checked, numbered, saved. Refused (with problems) if anything is wrong."""
     require(by, Action.POST, company)
@@ -320,7 +304,7 @@ def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
             source=str(entry.source or ""),
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
-        Line.objects.bulk_create(_line_rows(row, entry, resolver))
+        Line.objects.bulk_create(bulk.line_models(row.pk, company.pk, row.date, entry, resolver))
         audit.record(
             by=by,
             action="entry_post",
@@ -588,18 +572,39 @@ def ledger_verify(*, company: Company) -> list[Problem]:
             )
         )
     problems.extend(_unbalanced(company))
+    problems.extend(_copies_disagree(company))
     return problems
 
 
-def _unbalanced(company: Company) -> list[Problem]:
-    from django.db.models import Sum
+def _copies_disagree(company: Company) -> list[Problem]:
+    """Lines whose copy of the entry's dossier or date no longer matches the entry."""
+    from django.db.models import F, Q
 
-    rows = (
-        Line.objects.filter(entry__company=company)
-        .values("entry_id")
-        .annotate(d=Sum("debit"), c=Sum("credit"))
+    bad = (
+        Line.objects.filter(Q(entry__company=company) | Q(company=company))
+        .exclude(company_id=F("entry__company_id"), date=F("entry__date"))
+        .select_related("entry__journal")
     )
-    bad = [r["entry_id"] for r in rows if r["d"] != r["c"]]
+    return [
+        Problem(
+            f"ligne {x.position} de l'écriture {x.entry} : dossier ou date différents de "
+            "ceux de l'écriture",
+            "date",
+        )
+        for x in bad
+    ]
+
+
+def _unbalanced(company: Company) -> list[Problem]:
+    from django.db.models import Q
+
+    bad = (
+        Line.objects.filter(company=company)
+        .values("entry_id")
+        .annotate(gap=debit_minus_credit())
+        .filter(~Q(gap=0))
+        .values_list("entry_id", flat=True)
+    )
     return [
         Problem(f"écriture {e} déséquilibrée", "debit")
         for e in Entry.objects.filter(pk__in=bad).select_related("journal")
@@ -643,7 +648,9 @@ def entry_update(
         row.label, row.piece_ref = label, piece_ref
         row.save(update_fields=["label", "piece_ref"])
         Line.objects.filter(entry=row).delete()
-        Line.objects.bulk_create(_line_rows(row, draft, resolver))
+        Line.objects.bulk_create(
+            bulk.line_models(row.pk, row.company_id, row.date, draft, resolver)
+        )
         audit.record(
             by=by,
             action="entry_update",

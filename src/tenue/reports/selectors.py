@@ -11,18 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from django.db.models import F, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Window
 
 from tenue.core import money
 from tenue.core.periods import Period
 from tenue.firms.models import Company
 from tenue.ledger.models import FiscalYear, Line, ThirdPartyKind
+from tenue.ledger.sums import cents_to_money, debit_minus_credit, exact_sum, running_cents, to_money
 
 T = TypeVar("T")
-ZERO = Value(Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -60,9 +59,9 @@ def _bounds(page: int, page_size: int) -> tuple[int, int]:
     return (page - 1) * page_size, page * page_size
 
 
-def _totals(lines: object) -> Totals:
-    agg = lines.aggregate(d=Coalesce(Sum("debit"), ZERO), c=Coalesce(Sum("credit"), ZERO))  # type: ignore[attr-defined]
-    return Totals(money.quantize(agg["d"]), money.quantize(agg["c"]))
+def _totals(lines: Any) -> Totals:
+    agg = lines.aggregate(d=exact_sum("debit"), c=exact_sum("credit"))
+    return Totals(to_money(agg["d"]), to_money(agg["c"]))
 
 
 def fiscal_year_period(company: Company, year: int | None = None) -> Period:
@@ -77,9 +76,7 @@ def fiscal_year_period(company: Company, year: int | None = None) -> Period:
 
 
 def _period_lines(company: Company, period: Period):  # type: ignore[no-untyped-def]
-    return Line.objects.filter(
-        entry__company=company, entry__date__gte=period.start, entry__date__lte=period.end
-    )
+    return Line.objects.filter(company=company, date__gte=period.start, date__lte=period.end)
 
 
 # --- journal ----------------------------------------------------------------------------------
@@ -118,10 +115,8 @@ def journal(
     if journal_code:
         lines = lines.filter(entry__journal__code=journal_code)
     start, stop = _bounds(page, page_size)
-    rows = lines.order_by(
-        "entry__date", "entry__journal__code", "entry__number", "position"
-    ).values_list(
-        "entry__date",
+    rows = lines.order_by("date", "entry__journal__code", "entry__number", "position").values_list(
+        "date",
         "entry__journal__code",
         "entry__number",
         "entry__piece_ref",
@@ -185,20 +180,18 @@ def general_ledger(
     ).first()
     opening: dict[str, Decimal] = {}
     if year is not None and year.start < period.start:
-        before = Line.objects.filter(
-            entry__company=company, entry__date__gte=year.start, entry__date__lt=period.start
-        )
+        before = Line.objects.filter(company=company, date__gte=year.start, date__lt=period.start)
         if account_prefix:
             before = before.filter(account__number__startswith=account_prefix)
         for number, balance in (
             before.values("account__number")
-            .annotate(b=Sum(F("debit") - F("credit")))
+            .annotate(b=debit_minus_credit())
             .values_list("account__number", "b")
         ):
-            opening[number] = money.quantize(balance)
-    order = ["entry__date", "entry__journal__code", "entry__number", "position"]
+            opening[number] = to_money(balance)
+    order = ["date", "entry__journal__code", "entry__number", "position"]
     running = Window(
-        Sum(F("debit") - F("credit")),
+        running_cents(F("debit") - F("credit")),
         partition_by=[F("account_id")],
         order_by=[F(x).asc() for x in order],
     )
@@ -209,7 +202,7 @@ def general_ledger(
         .values_list(
             "account__number",
             "account__label",
-            "entry__date",
+            "date",
             "entry__journal__code",
             "entry__number",
             "entry__piece_ref",
@@ -232,7 +225,7 @@ def general_ledger(
             let or "",
             de,
             cr,
-            money.quantize(run + opening.get(a, money.ZERO)),
+            cents_to_money(run) + opening.get(a, money.ZERO),
         )
         for a, al, d, j, n, p, lab, let, de, cr, run in rows
     ]
@@ -275,7 +268,7 @@ def trial_balance(
     rows = (
         _period_lines(company, period)
         .values("account_id")
-        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .annotate(d=exact_sum("debit"), c=exact_sum("credit"))
         .order_by()
     )
     from tenue.ledger.models import Account
@@ -287,8 +280,8 @@ def trial_balance(
             BalanceRow(
                 accounts[r["account_id"]],
                 labels[accounts[r["account_id"]]],
-                money.quantize(r["d"]),
-                money.quantize(r["c"]),
+                to_money(r["d"]),
+                to_money(r["c"]),
             )
             for r in rows
         ),
@@ -322,15 +315,15 @@ def auxiliary_balance(
         _period_lines(company, period)
         .filter(Q(third_party__kind=kind))
         .values("third_party__aux_number", "third_party__name")
-        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .annotate(d=exact_sum("debit"), c=exact_sum("credit"))
         .order_by("third_party__aux_number")
     )
     all_rows = [
         BalanceRow(
             r["third_party__aux_number"],
             r["third_party__name"],
-            money.quantize(r["d"]),
-            money.quantize(r["c"]),
+            to_money(r["d"]),
+            to_money(r["c"]),
         )
         for r in rows
     ]
