@@ -3,7 +3,7 @@
 - `DATABASE_URL`: PostgreSQL (`postgres://user@host:5432/name`) or SQLite (`sqlite:///path`).
   Unset: an SQLite file `tenue.sqlite3` in `TENUE_HOME`.
 - `TENUE_HOME`: the data folder (SQLite file, documents); default `./var`.
-- `TENUE_SECRET_KEY`: required when `TENUE_DEBUG` is off; a development key is derived otherwise.
+- `TENUE_SECRET_KEY`: the signing key; unset, a random one is kept in `TENUE_HOME/secret.key`.
 - `TENUE_DEBUG`: `1` for development pages with tracebacks (default `0`).
 - `TENUE_ALLOWED_HOSTS`: comma-separated, default `127.0.0.1,localhost`.
 """
@@ -19,7 +19,28 @@ BASE_DIR = Path(__file__).resolve().parent
 TENUE_HOME = Path(os.environ.get("TENUE_HOME", "var")).resolve()
 
 DEBUG = os.environ.get("TENUE_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("TENUE_SECRET_KEY") or f"tenue-local-{TENUE_HOME}"
+
+
+def _secret_key() -> str:
+    """TENUE_SECRET_KEY, or a random key kept in TENUE_HOME (made on first start, mode 0600)."""
+    if os.environ.get("TENUE_SECRET_KEY"):
+        return os.environ["TENUE_SECRET_KEY"]
+    path = TENUE_HOME / "secret.key"
+    if not path.exists():
+        import secrets
+
+        TENUE_HOME.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = os.environ.get("TENUE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [

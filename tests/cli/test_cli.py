@@ -118,3 +118,29 @@ def test_demo_balance_matches_the_web_page_to_the_cent(db, capsys, client):
     assert client.get(reverse("web:balance", args=["garage-dupont"])).status_code == 404
     code, out, _ = run(capsys, "demo")
     assert "existe déjà" in out
+
+
+def test_report_supplier_balance(company, supplier, post, capsys):
+    post("AC", "2025-01-05", ("6064", "80.00", ""), ("401", "", "80.00"), aux={1: "FDUR"})
+    code, out, _ = run(
+        capsys,
+        "report",
+        "balance",
+        "--dossier",
+        company.slug,
+        "--aux",
+        "suppliers",
+        "--format",
+        "json",
+    )
+    rows = json.loads(out)["rows"]
+    assert code == 0 and rows == [
+        {
+            "account": "FDUR",
+            "label": "Durand SA",
+            "debit": "0.00",
+            "credit": "80.00",
+            "balance_debit": "0.00",
+            "balance_credit": "80.00",
+        }
+    ]

@@ -65,3 +65,14 @@ def test_htmx_pagination_returns_only_the_table(client, accountant, company, pos
     url = reverse("web:journal", args=[company.slug]) + "?page=2"
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in fragment and "Page 2 sur 3" in fragment
+
+
+def test_auxiliary_balances_and_french_error_pages(client, accountant, company, supplier, post):
+    post("AC", "2025-03-01", ("6064", "100.00", ""), ("401", "", "100.00"), aux={1: "FDUR"})
+    client.force_login(accountant)
+    url = reverse("web:balance", args=[company.slug])
+    suppliers = client.get(url + "?vue=fournisseurs").content.decode()
+    assert "Balance fournisseurs" in suppliers and "Durand SA" in suppliers
+    assert "Durand SA" not in client.get(url + "?vue=clients").content.decode()
+    missing = client.get(reverse("web:balance", args=["inconnu"]))
+    assert missing.status_code == 404 and "Page introuvable" in missing.content.decode()

@@ -130,7 +130,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         period = Period(args.start or period.start, args.end or period.end)
     if args.kind == "balance":
-        table = tables.balance_table(company, period)
+        from tenue.ledger.models import ThirdPartyKind
+
+        aux = {"suppliers": ThirdPartyKind.SUPPLIER, "customers": ThirdPartyKind.CUSTOMER}
+        table = tables.balance_table(company, period, aux.get(args.aux or ""))
     elif args.kind == "ledger":
         table = tables.ledger_table(company, period, args.account or "")
     else:
@@ -266,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--end", type=_date)
     report.add_argument("--journal", help="code journal (journal)")
     report.add_argument("--account", help="préfixe de compte (grand livre)")
+    report.add_argument(
+        "--aux",
+        choices=["suppliers", "customers"],
+        help="balance auxiliaire fournisseurs ou clients (balance)",
+    )
     report.add_argument("--out", help="fichier de sortie")
     fmt(report, ("table", "csv", "xlsx", "json"))
     report.set_defaults(func=cmd_report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tenue.core.periods import Period
 from tenue.firms.models import Company
 from tenue.formats.tabular import Column, Table
+from tenue.ledger.models import ThirdPartyKind
 from tenue.reports import selectors
 
 ALL = 10**9
@@ -19,12 +20,26 @@ def _meta(company: Company, period: Period) -> dict[str, object]:
     }
 
 
-def balance_table(company: Company, period: Period) -> Table:
-    report = selectors.trial_balance(company=company, period=period, page_size=ALL)
+AUX_TITLES = {
+    ThirdPartyKind.SUPPLIER: "Balance fournisseurs",
+    ThirdPartyKind.CUSTOMER: "Balance clients",
+}
+
+
+def balance_table(company: Company, period: Period, aux: ThirdPartyKind | None = None) -> Table:
+    """The trial balance, or with `aux` the suppliers' or customers' auxiliary balance."""
+    if aux is None:
+        report = selectors.trial_balance(company=company, period=period, page_size=ALL)
+        title = "Balance générale"
+    else:
+        report = selectors.auxiliary_balance(
+            company=company, period=period, kind=aux, page_size=ALL
+        )
+        title = AUX_TITLES[aux]
     return Table(
-        title=f"Balance générale — {company.name} — {period}",
+        title=f"{title} — {company.name} — {period}",
         columns=[
-            Column("account", "Compte"),
+            Column("account", "Compte auxiliaire" if aux else "Compte"),
             Column("label", "Libellé"),
             Column("debit", "Débit", "amount"),
             Column("credit", "Crédit", "amount"),

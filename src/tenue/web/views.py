@@ -12,8 +12,14 @@ from django.urls import reverse
 from tenue.core.periods import Period
 from tenue.firms.models import Company
 from tenue.firms.permissions import company_for, visible_companies
-from tenue.ledger.models import FiscalYear
+from tenue.ledger.models import FiscalYear, ThirdPartyKind
 from tenue.reports import selectors
+
+BALANCE_VIEWS = {
+    "": None,
+    "fournisseurs": ThirdPartyKind.SUPPLIER,
+    "clients": ThirdPartyKind.CUSTOMER,
+}
 
 
 def _page(request: HttpRequest) -> int:
@@ -107,12 +113,15 @@ def general_ledger(request: HttpRequest, slug: str) -> HttpResponse:
 def balance(request: HttpRequest, slug: str) -> HttpResponse:
     company = company_for(request.user, slug)
     period, year, years = _period(request, company)
-    report = selectors.trial_balance(
-        company=company, period=period, page=_page(request), page_size=settings.TENUE_PAGE_SIZE
-    )
-    return _render_book(
-        request,
-        company,
-        "balance",
-        {"report": report, "year": year, "years": years, "tab": "balance"},
-    )
+    view = request.GET.get("vue", "")
+    kind = BALANCE_VIEWS.get(view)
+    page, size = _page(request), settings.TENUE_PAGE_SIZE
+    if kind is None:
+        view = ""
+        report = selectors.trial_balance(company=company, period=period, page=page, page_size=size)
+    else:
+        report = selectors.auxiliary_balance(
+            company=company, period=period, kind=kind, page=page, page_size=size
+        )
+    context = {"report": report, "year": year, "years": years, "tab": "balance", "view": view}
+    return _render_book(request, company, "balance", context)
