@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
@@ -23,6 +23,15 @@ _valid_account = lru_cache(maxsize=8192)(pcg.is_valid)
 
 
 @dataclass(frozen=True)
+class Analytic:
+    """A share of a line's amount given to a tag of an analytic axis (FEC `Axe`/`Tag`/`Valeur`)."""
+
+    axis: str
+    tag: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     account: str
     debit: Decimal = money.ZERO
@@ -31,6 +40,9 @@ class Line:
     aux_number: str = ""
     currency_amount: Decimal | None = None
     currency: str = ""
+    lettering: str = ""
+    lettering_date: dt.date | None = None
+    analytics: tuple[Analytic, ...] = ()
 
     @property
     def balance(self) -> Decimal:
@@ -47,7 +59,8 @@ class Entry:
     piece_ref: str = ""
     piece_date: dt.date | None = None
     source: Source | None = None
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    valid_date: dt.date | None = None  # validated in the software the entry comes from
+    external_number: str = ""  # its number there (FEC EcritureNum)
 
     @property
     def total_debit(self) -> Decimal:
@@ -88,6 +101,10 @@ def check_line(line: Line, index: int, source: Source | None = None) -> list[Pro
     if not _valid_account(line.account):
         problems.append(
             Problem(f"{where} : numéro de compte invalide « {line.account} »", "account", source)
+        )
+    if bool(line.lettering) != (line.lettering_date is not None):
+        problems.append(
+            Problem(f"{where} : code et date de lettrage vont ensemble", "lettering", source)
         )
     if (line.currency_amount is None) != (not line.currency):
         problems.append(
