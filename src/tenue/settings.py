@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "tenue.firms",
     "tenue.ledger",
+    "tenue.analytics",
     "tenue.reports",
     "tenue.web",
 ]

@@ -34,6 +34,7 @@ class NewEntry(NamedTuple):
     piece_date: date | None
     source: str
     created_by_id: int | None
+    external_number: str = ""
 
 
 LINE_FIELDS = (
@@ -165,3 +166,36 @@ def _insert_postgresql(pending: Sequence[tuple[NewEntry, core.Entry]], resolver:
             ("id", "entry_id", "company_id", "date", *LINE_FIELDS),
             line_rows(),
         )
+
+
+def mark_validated(rows: Sequence[Entry]) -> None:
+    """Write status, ValidDate, sequence and hash of freshly validated entries in one go."""
+    values = [
+        (EntryStatus.VALIDATED.value, r.valid_date, r.validation_seq, r.chain_hash, r.pk)
+        for r in rows
+    ]
+    table = Entry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS tenue_validated (id bigint, status text, "
+                "valid_date date, validation_seq integer, chain_hash text) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE tenue_validated")
+            _copy(
+                cursor.cursor,
+                "tenue_validated",
+                ("status", "valid_date", "validation_seq", "chain_hash", "id"),
+                ("\t".join(map(_text, v)) + "\n" for v in values),
+            )
+            cursor.execute(
+                f"UPDATE {table} e SET status = v.status, valid_date = v.valid_date, "
+                "validation_seq = v.validation_seq, chain_hash = v.chain_hash "
+                "FROM tenue_validated v WHERE e.id = v.id"
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, valid_date = %s, validation_seq = %s, "
+                "chain_hash = %s WHERE id = %s",
+                values,
+            )

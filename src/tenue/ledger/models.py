@@ -95,6 +95,7 @@ class Account(models.Model):
 class ThirdPartyKind(models.TextChoices):
     SUPPLIER = "supplier", "Fournisseur"
     CUSTOMER = "customer", "Client"
+    OTHER = "other", "Autre tiers"  # employees, partners, other debtors and creditors
 
 
 class ThirdParty(models.Model):
@@ -186,6 +187,9 @@ class Entry(models.Model):
         db_index=False,
     )
     source = models.CharField(max_length=300, blank=True)
+    external_number = models.CharField(
+        "numéro d'origine", max_length=40, blank=True, help_text="EcritureNum du fichier importé"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,7 +232,10 @@ class Entry(models.Model):
 class Lettering(models.Model):
     """A lettrage group: lines of one account (and third party) that cancel out.
 
-    Upper-case code: complete (the lines balance). Lower-case: partial (not yet zero).
+    Upper-case code: complete (the lines balance). Lower-case: partial (not yet zero). Codes are
+    given in sequence per account by `lettering_apply`; imported codes are kept as they come,
+    and the same code may then serve two third parties of one collective account. An imported
+    group may have no date (EcritureLet without DateLet in the source file).
     """
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
@@ -236,15 +243,13 @@ class Lettering(models.Model):
     third_party = models.ForeignKey(
         ThirdParty, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    code = models.CharField(max_length=6)
-    date = models.DateField()
+    code = models.CharField(max_length=20)
+    date = models.DateField(null=True, blank=True)
     complete = models.BooleanField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "code"], name="lettering_code_unique"),
-        ]
+        indexes = [models.Index(fields=["account", "code"], name="lettering_code_idx")]
 
     def __str__(self) -> str:
         return self.code
@@ -282,6 +287,9 @@ class Line(models.Model):
         db_index=False,
     )
     label = models.CharField(max_length=200, blank=True)
+    piece_ref = models.CharField(
+        max_length=60, blank=True, help_text="quand elle diffère de celle de l'écriture"
+    )
     debit = models.DecimalField(**MONEY, default=0)
     credit = models.DecimalField(**MONEY, default=0)
     currency_amount = models.DecimalField(**MONEY, null=True, blank=True)
@@ -330,3 +338,30 @@ class LedgerChain(models.Model):
     company = models.OneToOneField(Company, on_delete=models.PROTECT, related_name="+")
     last_seq = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class ImportKind(models.TextChoices):
+    FEC = "fec", "FEC"
+    TRA = "tra", "Cegid TRA"
+    ENTRIES = "entries", "Écritures (tableur)"
+    PAYROLL = "payroll", "Journal de paie"
+
+
+class ImportRecord(models.Model):
+    """One file imported into a dossier: what it brought, and its fingerprint, so that the same
+    file is not imported twice."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="imports")
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "sha256"], name="import_once_per_dossier"),
+        ]

@@ -429,61 +429,72 @@ def entries_validate(
     *, company: Company, entries: Sequence[Entry], valid_date: date | None = None, by: Any = None
 ) -> int:
     """Validate entries (in the given order): ValidDate set, chained by hash, frozen for good."""
-    require(by, Action.VALIDATE, company)
     valid_date = valid_date or date.today()
+    return validate_with_dates(company=company, items=[(e.pk, valid_date) for e in entries], by=by)
+
+
+def validate_with_dates(
+    *, company: Company, items: Sequence[tuple[int, date]], by: Any = None, chunk: int = 2000
+) -> int:
+    """Validate entries, each on its own date (an import keeps the source's ValidDate), in the
+    given order, in one transaction; the chain is computed chunk by chunk to bound memory."""
+    require(by, Action.VALIDATE, company)
     with transaction.atomic():
         chain, _ = LedgerChain.objects.get_or_create(company=company)
         chain = LedgerChain.objects.select_for_update().get(pk=chain.pk)
-        ids = [e.pk for e in entries]
-        rows = {
-            e.pk: e
-            for e in Entry.objects.select_for_update()
-            .filter(pk__in=ids)
-            .select_related("company", "journal", "fiscal_year")
-        }
-        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for x in (
-            Line.objects.filter(entry_id__in=ids)
-            .order_by("entry_id", "position")
-            .values(*LINE_FIELDS)
-        ):
-            lines[x["entry_id"]].append(x)
-        problems = []
-        for pk in ids:
-            row = rows.get(pk)
-            if row is None or row.company_id != company.pk:
-                problems.append(Problem(f"écriture {pk} introuvable dans le dossier", "entry"))
-            elif row.status != EntryStatus.POSTED:
-                problems.append(
-                    Problem(f"écriture {row} déjà validée le {row.valid_date:%d/%m/%Y}", "status")
-                )
-            elif valid_date < row.date:
-                problems.append(
-                    Problem(
-                        f"écriture {row} : la date de validation précède la date de l'écriture",
-                        "valid_date",
-                    )
-                )
-        if problems:
-            raise Refused(problems)
-        for pk in ids:
-            row = rows[pk]
-            chain.last_seq += 1
-            row.status = EntryStatus.VALIDATED
-            row.valid_date = valid_date
-            row.validation_seq = chain.last_seq
-            row.chain_hash = chain_hash(chain.last_hash, row, lines[pk])
-            chain.last_hash = row.chain_hash
-        Entry.objects.bulk_update(
-            [rows[pk] for pk in ids],
-            ["status", "valid_date", "validation_seq", "chain_hash"],
-            batch_size=2000,
-        )
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            ids = [pk for pk, _ in part]
+            rows = {
+                e.pk: e
+                for e in Entry.objects.select_for_update()
+                .filter(pk__in=ids)
+                .select_related("company", "journal", "fiscal_year")
+            }
+            lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for x in (
+                Line.objects.filter(entry_id__in=ids)
+                .order_by("entry_id", "position")
+                .values(*LINE_FIELDS)
+            ):
+                lines[x["entry_id"]].append(x)
+            problems = _validation_problems(company, part, rows)
+            if problems:
+                raise Refused(problems)
+            for pk, valid_date in part:
+                row = rows[pk]
+                chain.last_seq += 1
+                row.status = EntryStatus.VALIDATED
+                row.valid_date = valid_date
+                row.validation_seq = chain.last_seq
+                row.chain_hash = chain_hash(chain.last_hash, row, lines[pk])
+                chain.last_hash = row.chain_hash
+            bulk.mark_validated([rows[pk] for pk in ids])
         chain.save(update_fields=["last_seq", "last_hash"])
-        audit.record(
-            by=by, action="entries_validate", company=company, count=len(ids), valid_date=valid_date
-        )
-    return len(ids)
+        audit.record(by=by, action="entries_validate", company=company, count=len(items))
+    return len(items)
+
+
+def _validation_problems(
+    company: Company, part: Sequence[tuple[int, date]], rows: dict[int, Entry]
+) -> list[Problem]:
+    problems = []
+    for pk, valid_date in part:
+        row = rows.get(pk)
+        if row is None or row.company_id != company.pk:
+            problems.append(Problem(f"écriture {pk} introuvable dans le dossier", "entry"))
+        elif row.status != EntryStatus.POSTED:
+            problems.append(
+                Problem(f"écriture {row} déjà validée le {row.valid_date:%d/%m/%Y}", "status")
+            )
+        elif valid_date < row.date:
+            problems.append(
+                Problem(
+                    f"écriture {row} : la date de validation précède la date de l'écriture",
+                    "valid_date",
+                )
+            )
+    return problems
 
 
 def entry_validate(*, entry: Entry, valid_date: date | None = None, by: Any = None) -> Entry:
@@ -749,7 +760,13 @@ def lettering_apply(*, lines: Sequence[Line], on: date, by: Any = None) -> Lette
             group.complete, group.date = complete, on
             group.save(update_fields=["code", "complete", "date"])
         else:
+            used = {  # imported codes are kept as they came: the sequence steps over them
+                code.upper()
+                for code in Lettering.objects.filter(account=account).values_list("code", flat=True)
+            }
             account.lettering_seq += 1
+            while lettering_code(account.lettering_seq, complete=True) in used:
+                account.lettering_seq += 1
             account.save(update_fields=["lettering_seq"])
             group = Lettering.objects.create(
                 company=company,

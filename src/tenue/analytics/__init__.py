@@ -1,0 +1,1 @@
+"""Analytics: axes, tags and the splits of line amounts across tags (ventilation)."""
