@@ -43,6 +43,7 @@ class Line:
     lettering: str = ""
     lettering_date: dt.date | None = None
     analytics: tuple[Analytic, ...] = ()
+    piece_ref: str = ""  # only when it differs from the entry's
 
     @property
     def balance(self) -> Decimal:

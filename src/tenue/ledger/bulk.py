@@ -46,6 +46,7 @@ LINE_FIELDS = (
     "credit",
     "currency_amount",
     "currency",
+    "piece_ref",
 )
 
 
@@ -62,6 +63,7 @@ def line_values(entry: core.Entry, resolver: _Resolver) -> Iterator[tuple[Any, .
             x.credit,
             x.currency_amount,
             x.currency,
+            x.piece_ref,
         )
 
 
