@@ -4,11 +4,17 @@ compact way to write entries (`post(company, "AC", "2025-03-01", ("6064", "100.0
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from tenue.core.entries import Entry, Line
 from tenue.core.money import to_money
+
+# shared/ lies beside the repository (in CI too): its data/ holds the real public files.
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if not SHARED_DATA.is_dir():  # pragma: no cover - a broken checkout, said loudly
+    raise RuntimeError(f"shared/data introuvable à côté du dépôt : {SHARED_DATA}")
 
 
 def make_entry(

@@ -116,7 +116,7 @@ def test_comma_separated_cp1252_file_with_english_headers(tmp_path):
     (entry,) = batch.entries
     assert entry.label == "Frais bancaires 3 €" and entry.total_debit == Decimal("3.50")
     notes = " | ".join(batch.notes)
-    assert "Windows-1252" in notes and "séparateur détecté : « , »" in notes
+    assert "détecté : Windows-1252" in notes and "séparateur détecté : « , »" in notes
     assert "colonne(s) ignorée(s) : notes" in notes
 
 

@@ -170,6 +170,8 @@ class FecReader:
         self.problem_count = 0
         self.line_count = 0
         self.signed_amounts = 0
+        self.dropped_lines = 0  # lines with a bad field: no record for them
+        self.unreadable: list[Problem] = []
         self._forced_encoding = encoding
         self.layout = self._layout()
 
@@ -180,10 +182,16 @@ class FecReader:
         field_name: str | None,
         message: str,
         severity: Severity = Severity.ERROR,
+        *,
+        unreadable: bool = True,
     ) -> None:
+        """Record a problem; `unreadable` (the reader's own) means data that could not be read."""
         self.problem_count += 1
+        problem = Problem(message, field_name, Source(self.name, line), severity)
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(message, field_name, Source(self.name, line), severity))
+            self.problems.append(problem)
+        if unreadable and severity is Severity.ERROR and len(self.unreadable) < 1000:
+            self.unreadable.append(problem)
 
     # -- layout -------------------------------------------------------------------------------
     def _layout(self) -> Layout:
@@ -285,6 +293,7 @@ class FecReader:
                 if layout.trailing_separator and len(cells) == width + 1 and cells[-1] == "":
                     cells.pop()
                 if len(cells) != width:
+                    self.dropped_lines += 1
                     self.problem(
                         number,
                         None,
@@ -292,7 +301,9 @@ class FecReader:
                     )
                     continue
                 record = self._record(number, [c.strip() for c in cells], index)
-                if record is not None:
+                if record is None:
+                    self.dropped_lines += 1
+                else:
                     yield record
         if self.signed_amounts:
             self.notes.append(

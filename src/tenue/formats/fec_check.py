@@ -35,13 +35,14 @@ from pathlib import Path
 
 from stdnum.fr import siren as stdnum_siren
 
-from tenue.core import money
+from tenue.core import money, pcg
 from tenue.core.problems import Problem, Severity, Source
 from tenue.formats.fec import FecError, FecReader, FecRecord
 
 _NAME = re.compile(r"^(\d{9})FEC(\d{8})", re.IGNORECASE)
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
 WARNING = Severity.WARNING
+BLOCKING_WHEN_EMPTY = {"JournalCode", "EcritureNum", "CompteNum"}
 
 
 @dataclass
@@ -69,6 +70,9 @@ class FecReport:
     journals: dict[str, JournalStats] = field(default_factory=dict)
     first_date: date | None = None
     last_date: date | None = None
+    blocking: list[Problem] = field(default_factory=list)  # errors that forbid an import
+    encoding: str | None = None  # as read (detected or given)
+    provisional: bool = False  # a provisional FEC: entries may lack their ValidDate
 
     @property
     def errors(self) -> list[Problem]:
@@ -139,7 +143,7 @@ class _Entry:
     last_line: int
     date: date
     cents: int = 0
-    closed: bool = False
+    closed: bool = False  # already counted among the entries whose lines are scattered
 
 
 def _numeric(number: str) -> int | None:
@@ -160,11 +164,22 @@ class FecChecker:
         self.current: _Entry | None = None
         self.aux_accounts: dict[str, str] = {}
         self.total_cents = 0
+        self.scattered = 0
+        self.unvalidated = 0
+        self.first_scattered: tuple[_Entry, int] | None = None
 
     def problem(
-        self, line: int | None, name: str | None, message: str, severity: Severity = Severity.ERROR
+        self,
+        line: int | None,
+        name: str | None,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        *,
+        blocking: bool = False,
     ) -> None:
-        self.reader.problem(line, name, message, severity)
+        self.reader.problem(line, name, message, severity, unreadable=False)
+        if blocking and len(self.report.blocking) < 1000:
+            self.report.blocking.append(Problem(message, name, Source(self.reader.name, line)))
 
     def feed(self, r: FecRecord) -> None:
         report = self.report
@@ -185,28 +200,24 @@ class FecChecker:
         key = (r.journal_code, r.number)
         entry = self.entries.get(key)
         if entry is None:
-            if self.current is not None:
-                self.current.closed = True
             entry = self.entries[key] = _Entry(r.journal_code, r.number, r.line, r.line, r.date)
             self.order.append(key)
             stats.entries += 1
             report.entries += 1
-        elif entry is not self.current:
-            if self.current is not None:
-                self.current.closed = True
-            self.problem(
-                r.line,
-                "EcritureNum",
-                f"écriture {r.journal_code} {r.number} reprise plus loin dans le fichier "
-                f"(commencée ligne {entry.first_line}) : ses lignes doivent se suivre",
-            )
-        elif r.date != entry.date:
-            self.problem(
-                r.line,
-                "EcritureDate",
-                f"écriture {r.journal_code} {r.number} : date {r.date:%d/%m/%Y} différente "
-                f"de celle de sa première ligne ({entry.date:%d/%m/%Y})",
-            )
+        else:
+            if entry is not self.current and not entry.closed:
+                entry.closed = True  # counted once per entry
+                self.scattered += 1
+                if self.scattered == 1:
+                    self.first_scattered = (entry, r.line)
+            if r.date != entry.date:
+                self.problem(
+                    r.line,
+                    "EcritureDate",
+                    f"écriture {r.journal_code} {r.number} : date {r.date:%d/%m/%Y} différente "
+                    f"de celle de sa première ligne ({entry.date:%d/%m/%Y})",
+                    blocking=True,
+                )
         entry.last_line = r.line
         cents = round((r.debit - r.credit) * 100)
         entry.cents += cents
@@ -223,7 +234,9 @@ class FecChecker:
             ("CompteLib", r.account_lib),
         ):
             if not value:
-                self.problem(line, name, "champ obligatoire vide")
+                self.problem(
+                    line, name, "champ obligatoire vide", blocking=name in BLOCKING_WHEN_EMPTY
+                )
         if r.piece_date is None:
             self.problem(line, "PieceDate", "champ obligatoire vide")
         if not r.piece_ref:
@@ -237,15 +250,20 @@ class FecChecker:
                 "débit et crédit tous deux renseignés"
                 if r.debit
                 else "débit et crédit tous deux nuls",
+                blocking=True,
             )
         if r.valid_date is None:
-            self.problem(line, "ValidDate", "date de validation absente")
+            if self.report.provisional:
+                self.unvalidated += 1
+            else:
+                self.problem(line, "ValidDate", "date de validation absente")
         elif r.valid_date < r.date:
             self.problem(
                 line,
                 "ValidDate",
                 f"date de validation {r.valid_date:%d/%m/%Y} antérieure à la date "
                 f"d'écriture {r.date:%d/%m/%Y}",
+                blocking=True,
             )
         if bool(r.lettering) != (r.lettering_date is not None):
             self.problem(
@@ -261,10 +279,14 @@ class FecChecker:
                 line,
                 "CompteNum",
                 f"numéro de compte « {account} » : trois chiffres attendus en tête",
+                blocking=True,
             )
         elif account and account[0] not in "1234567":
             self.problem(
-                line, "CompteNum", f"compte {account} hors des classes 1 à 7 du plan comptable"
+                line,
+                "CompteNum",
+                f"compte {account} hors des classes 1 à 7 du plan comptable",
+                blocking=not pcg.is_valid(account),
             )
         if r.aux:
             if not account.startswith("4"):
@@ -300,6 +322,19 @@ class FecChecker:
                 )
 
     def finish(self) -> None:
+        if self.unvalidated:
+            self.report.notes.append(
+                f"FEC provisoire : {self.unvalidated} ligne(s) d'écritures non encore validées"
+            )
+        if self.first_scattered is not None:
+            entry, line = self.first_scattered
+            self.problem(
+                entry.first_line,
+                "EcritureNum",
+                f"{self.scattered} écriture(s) dont les lignes ne se suivent pas dans le fichier "
+                f"(première : {entry.journal} {entry.number}, lignes {entry.first_line} et {line})",
+                WARNING,
+            )
         for key in self.order:
             entry = self.entries[key]
             if entry.cents:
@@ -309,6 +344,7 @@ class FecChecker:
                     f"écriture {entry.journal} {entry.number} (lignes {entry.first_line} à "
                     f"{entry.last_line}) déséquilibrée : écart de "
                     f"{money.format_amount(money.from_cents(entry.cents))}",
+                    blocking=True,
                 )
         if self.total_cents:
             self.problem(
@@ -317,6 +353,7 @@ class FecChecker:
                 "fichier déséquilibré : total débit "
                 f"{money.format_amount(self.report.debit)} ≠ total crédit "
                 f"{money.format_amount(self.report.credit)}",
+                blocking=True,
             )
         self._numbering()
 
@@ -443,12 +480,16 @@ def check_fec(
     year_end: date | None = None,
     encoding: str | None = None,
     name: str | None = None,
+    provisional: bool | None = None,
     observer: Callable[[FecRecord], None] | None = None,
 ) -> FecReport:
     """Check a FEC file; the report lists every problem with its line and field.
     `observer`, when given, also sees every record (an import collects its plan this way)."""
     path = Path(path)
     report = FecReport(name=name or path.name)
+    report.provisional = (
+        provisional if provisional is not None else "provisoire" in report.name.lower()
+    )
     siren, named_end, name_problems = name_facts(report.name)
     report.siren, report.year_end = siren, year_end or named_end
     try:
@@ -457,6 +498,7 @@ def check_fec(
         report.problems = [*name_problems, Problem(str(exc), None, Source(report.name, 1))]
         report.problem_count = len(report.problems)
         return report
+    report.encoding = reader.layout.encoding
     checker = FecChecker(report, reader, report.year_end)
     for record in reader:
         checker.feed(record)
@@ -466,6 +508,16 @@ def check_fec(
         reader.problem(None, None, "aucune ligne d'écriture")
     checker.finish()
     report.notes = [*reader.notes, *report.notes]
+    report.blocking[:0] = reader.unreadable
+    if reader.dropped_lines:
+        report.blocking.insert(
+            0,
+            Problem(
+                f"{reader.dropped_lines} ligne(s) illisible(s), non reprise(s)",
+                None,
+                Source(report.name),
+            ),
+        )
     report.problems = [*name_problems, *reader.problems]
     report.problem_count = len(name_problems) + reader.problem_count
     return report

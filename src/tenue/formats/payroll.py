@@ -43,12 +43,12 @@ from tenue.formats.spreadsheet_entries import (
 )
 
 PAYROLL_COLUMNS: tuple[Column, ...] = (
-    Column("date", "Date", ("date ecriture", "date de paie", "periode")),
+    Column("date", "Date", ("date ecriture", "date de paie")),
     Column("account", "Compte", ("compte general", "n° compte", "comptenum")),
     Column("label", "Libellé", ("libelle ecriture", "rubrique"), required=False),
     Column("debit", "Débit"),
     Column("credit", "Crédit"),
-    Column("employee", "Salarié", ("salarie", "employe", "nom du salarie", "nom"), required=False),
+    Column("employee", "Salarié", ("employe", "nom du salarie", "matricule"), required=False),
 )
 
 _PAYROLL_JOURNAL_LABEL = "Paie"

@@ -390,11 +390,7 @@ def read_table(path: Path, columns: Sequence[Column], *, source_name: str) -> Ta
     first non-empty row). Empty rows are skipped. A missing required column is a problem and
     gives no rows."""
     table = Table()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        table.problems.append(Problem(f"fichier illisible : {exc}", None, Source(source_name)))
-        return table
+    data = path.read_bytes()
     if data.startswith(_ZIP_MAGIC):
         raw_rows = _xlsx_rows(data, source_name, table)
     elif data.startswith(_OLE_MAGIC):

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -86,7 +87,7 @@ REFERENCE = slice(48, 83)
 LABEL = slice(83, 118)
 PAYMENT_MODE = slice(118, 121)
 DUE_DATE = slice(121, 129)
-SENS = slice(129, 130)
+SIDE = slice(129, 130)
 AMOUNT = slice(130, 150)
 QUALIFIER = slice(150, 151)
 PIECE = slice(151, 159)
@@ -107,6 +108,8 @@ CAE_CODE, CAE_LABEL, CAE_NATURE, CAE_COLLECTIVE = (
 NO_DATE = "01011900"
 SKIPPED_QUALIFIERS = {"S": "simulation", "P": "prévision", "U": "situation"}
 SKIPPED_LINE_TYPES = {"A": "analytique", "G": "document (GED)", "P": "bon à payer (BAP)"}
+# The header: `***`, a series (`S1`, `S3`, `S5`, `SI` for Sisco) and an origin (`EXP`, `CLI`).
+_HEADER = re.compile(r"\*\*\*(S\d|SI)(EXP|CLI)")
 _HEADER_CONTENTS = {"JRL": "journaux", "DOS": "dossier", "BAL": "balance", "SYN": "synchro"}
 _HEADER_FORMATS = {"STD": "standard", "ETE": "étendu", "EXT": "étendu"}
 
@@ -121,21 +124,24 @@ def read_tra(path: Path, *, name: str | None = None) -> Batch:
     for number, raw in enumerate(text_lines(text), start=1):
         if not raw.strip():
             continue
-        if raw.startswith("***"):
-            _record(raw, number, state, batch, first=not state.seen_content)
-        else:
-            if not state.seen_content:
-                batch.problems.append(
-                    Problem(
-                        "en-tête « *** » absent en première ligne : fichier lu comme un TRA "
-                        "standard",
-                        "header",
-                        Source(file_name, number),
-                        Severity.WARNING,
-                    )
+        if not state.seen_content:
+            state.seen_content = True
+            if _HEADER.match(raw):
+                _header(raw, batch)
+                continue
+            batch.problems.append(
+                Problem(
+                    "en-tête « ***S5EXP… » absent en première ligne : fichier lu comme un TRA "
+                    "standard",
+                    "header",
+                    Source(file_name, number),
+                    Severity.WARNING,
                 )
+            )
+        if raw.startswith("***"):
+            _record(raw, number, state)
+        else:
             _entry_line(raw, number, state)
-        state.seen_content = True
     _apply_records(state, batch)
     _build_entries(state, batch)
     _third_parties(state, batch)
@@ -171,19 +177,21 @@ class _State:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _record(raw: str, number: int, state: _State, batch: Batch, *, first: bool) -> None:
+def _header(raw: str, batch: Batch) -> None:
+    line = raw.ljust(LINE_WIDTH)
+    content, layout = line[HEADER_CONTENT].strip(), line[HEADER_FORMAT].strip()
+    batch.notes.append(
+        f"en-tête TRA : série {line[HEADER_SERIES].strip()}, origine "
+        f"{line[HEADER_ORIGIN].strip()}, contenu {content or '?'}"
+        f"{' (' + _HEADER_CONTENTS[content] + ')' if content in _HEADER_CONTENTS else ''}"
+        f", format {layout or '?'}"
+        f"{' (' + _HEADER_FORMATS[layout] + ')' if layout in _HEADER_FORMATS else ''}"
+    )
+
+
+def _record(raw: str, number: int, state: _State) -> None:
     line = raw.ljust(LINE_WIDTH)
     src = Source(state.file_name, number)
-    if first:
-        content, layout = line[HEADER_CONTENT].strip(), line[HEADER_FORMAT].strip()
-        batch.notes.append(
-            f"en-tête TRA : série {line[HEADER_SERIES].strip() or '?'}, origine "
-            f"{line[HEADER_ORIGIN].strip() or '?'}, contenu {content or '?'}"
-            f"{' (' + _HEADER_CONTENTS[content] + ')' if content in _HEADER_CONTENTS else ''}"
-            f", format {layout or '?'}"
-            f"{' (' + _HEADER_FORMATS[layout] + ')' if layout in _HEADER_FORMATS else ''}"
-        )
-        return
     code = line[RECORD_CODE]
     if code == "JAL":
         journal = line[JAL_CODE].strip()
@@ -255,10 +263,10 @@ def _entry_line(raw: str, number: int, state: _State) -> None:
             )
         )
         aux = ""
-    sens = zones[SENS]
-    if sens not in ("D", "C"):
+    side = zones[SIDE]
+    if side not in ("D", "C"):
         problems.append(
-            Problem(f"sens « {sens.strip()} » invalide (D ou C attendu, colonne 130)", "sens", src)
+            Problem(f"sens « {side.strip()} » invalide (D ou C attendu, colonne 130)", "side", src)
         )
     amount: Decimal | None = None
     try:
@@ -276,7 +284,7 @@ def _entry_line(raw: str, number: int, state: _State) -> None:
     if not [p for p in problems if p.severity is Severity.ERROR]:
         assert account is not None and amount is not None
         moved = amount < 0
-        debit_side = (sens == "D") != moved
+        debit_side = (side == "D") != moved
         value = abs(amount)
         line = Line(
             account=account,

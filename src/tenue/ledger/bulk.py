@@ -9,7 +9,7 @@ formats itself. Other databases: `bulk_create` in batches.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -81,27 +81,106 @@ def line_models(
     ]
 
 
+class NewLine(NamedTuple):
+    entry_id: int
+    company_id: int
+    date: date
+    position: int
+    account_id: int
+    third_party_id: int | None
+    label: str
+    debit: Any
+    credit: Any
+    currency_amount: Any
+    currency: str
+    piece_ref: str
+    lettering_id: int | None
+
+
 def insert_entries(
-    pending: Sequence[tuple[NewEntry, core.Entry]], resolver: _Resolver, *, batch_size: int
+    pending: Sequence[tuple[NewEntry, core.Entry]], resolver: _Resolver, *, batch_size: int = 5000
 ) -> None:
-    if not pending:
-        return
+    """Write checked, numbered entries and their lines."""
+    ids = write_entries([new for new, _ in pending], batch_size=batch_size)
+    write_lines(
+        (
+            NewLine(pk, new.company_id, new.date, *values, None)
+            for pk, (new, entry) in zip(ids, pending, strict=True)
+            for values in line_values(entry, resolver)
+        ),
+        batch_size=batch_size,
+    )
+
+
+def write_entries(rows: Sequence[NewEntry], *, batch_size: int = 5000) -> list[int]:
+    """Insert entry rows; their ids, in order."""
+    if not rows:
+        return []
     if connection.vendor == "postgresql":
-        _insert_postgresql(pending, resolver)
-        return
-    now = timezone.now()
-    for start in range(0, len(pending), batch_size):
-        chunk = pending[start : start + batch_size]
-        rows = Entry.objects.bulk_create(
-            [Entry(**new._asdict(), status=EntryStatus.POSTED, created_at=now) for new, _ in chunk],
+        ids = _reserve_ids(Entry._meta.db_table, len(rows))
+        now = _text(timezone.now())
+        posted = EntryStatus.POSTED.value
+        with connection.cursor() as cursor:
+            _copy(
+                cursor.cursor,
+                Entry._meta.db_table,
+                ("id", *NewEntry._fields, "status", "created_at", "chain_hash"),
+                (
+                    "\t".join(map(_text, (pk, *row, posted))) + f"\t{now}\t\n"
+                    for pk, row in zip(ids, rows, strict=True)
+                ),
+            )
+        return ids
+    now_dt = timezone.now()
+    ids = []
+    for start in range(0, len(rows), batch_size):
+        created = Entry.objects.bulk_create(
+            [
+                Entry(**row._asdict(), status=EntryStatus.POSTED, created_at=now_dt)
+                for row in rows[start : start + batch_size]
+            ],
             batch_size=batch_size,
         )
-        lines = [
-            line
-            for row, (new, entry) in zip(rows, chunk, strict=True)
-            for line in line_models(row.pk, new.company_id, new.date, entry, resolver)
-        ]
-        Line.objects.bulk_create(lines, batch_size=batch_size)
+        ids.extend(e.pk for e in created)
+    return ids
+
+
+def write_lines(rows: Iterable[NewLine], *, batch_size: int = 5000) -> list[int]:
+    """Insert line rows as they come (a generator is never held whole); their ids, in order."""
+    ids: list[int] = []
+    if connection.vendor == "postgresql":
+        batch: list[NewLine] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 50_000:
+                ids.extend(_copy_lines(batch))
+                batch.clear()
+        ids.extend(_copy_lines(batch))
+        return ids
+    models: list[Line] = []
+    for row in rows:
+        models.append(Line(**row._asdict()))
+        if len(models) >= batch_size:
+            ids.extend(x.pk for x in Line.objects.bulk_create(models, batch_size=batch_size))
+            models.clear()
+    ids.extend(x.pk for x in Line.objects.bulk_create(models, batch_size=batch_size))
+    return ids
+
+
+def _copy_lines(batch: Sequence[NewLine]) -> list[int]:
+    """COPY a batch of lines with ids reserved for them first (COPY returns no ids)."""
+    if not batch:
+        return []
+    table = Line._meta.db_table
+    ids = _reserve_ids(table, len(batch))
+    with connection.cursor() as cursor:
+        _copy(
+            cursor.cursor,
+            table,
+            ("id", *NewLine._fields),
+            ("\t".join(map(_text, (pk, *row))) + "\n" for pk, row in zip(ids, batch, strict=True)),
+        )
+    return ids
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:
@@ -134,40 +213,6 @@ def _copy(raw: Any, table: str, columns: Sequence[str], rows: Iterator[str]) -> 
                 copy.write("".join(buffer))
                 buffer.clear()
         copy.write("".join(buffer))
-
-
-def _insert_postgresql(pending: Sequence[tuple[NewEntry, core.Entry]], resolver: _Resolver) -> None:
-    now = _text(timezone.now())
-    posted = EntryStatus.POSTED.value
-    ids = _reserve_ids(Entry._meta.db_table, len(pending))
-    line_ids = iter(
-        _reserve_ids(Line._meta.db_table, sum(len(entry.lines) for _, entry in pending))
-    )
-
-    def entry_rows() -> Iterator[str]:
-        for pk, (new, _) in zip(ids, pending, strict=True):
-            yield "\t".join(map(_text, (pk, *new, posted))) + f"\t{now}\t\n"
-
-    def line_rows() -> Iterator[str]:
-        for pk, (new, entry) in zip(ids, pending, strict=True):
-            prefix = f"{pk}\t{new.company_id}\t{new.date.isoformat()}\t"
-            for values in line_values(entry, resolver):
-                yield f"{next(line_ids)}\t{prefix}{chr(9).join(map(_text, values))}\n"
-
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg 3 cursor, for COPY
-        _copy(
-            raw,
-            Entry._meta.db_table,
-            ("id", *NewEntry._fields, "status", "created_at", "chain_hash"),
-            entry_rows(),
-        )
-        _copy(
-            raw,
-            Line._meta.db_table,
-            ("id", "entry_id", "company_id", "date", *LINE_FIELDS),
-            line_rows(),
-        )
 
 
 def mark_validated(rows: Sequence[Entry]) -> None:
