@@ -144,3 +144,65 @@ def test_report_supplier_balance(company, supplier, post, capsys):
             "balance_credit": "80.00",
         }
     ]
+
+
+def test_fec_check_exit_status_and_json(db, capsys, tmp_path):
+    from tenue.formats.fec_generate import generate_fec
+    from tests.formats.test_fec import PIPE
+
+    good = generate_fec(tmp_path, lines=300)
+    code, out, _ = run(capsys, "fec", "check", str(good.path))
+    assert code == 0 and "FEC CONFORME" in out
+    code, out, _ = run(capsys, "fec", "check", str(PIPE), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["ok"] is False and payload["lines"] == 934
+    assert any(p["field"] == "EcritureDate" and p["line"] == 2 for p in payload["problems"])
+
+
+def test_fec_import_then_definitive_export(company, capsys, tmp_path):
+    from tenue.formats.fec_generate import generate_fec
+
+    generated = generate_fec(tmp_path / "in", lines=400)
+    code, out, err = run(
+        capsys, "fec", "import", str(generated.path), "--dossier", company.slug, "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["lines"] == generated.lines
+    code, out, err = run(
+        capsys,
+        "fec",
+        "export",
+        "--dossier",
+        company.slug,
+        "--year",
+        "2024",
+        "--definitive",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code != 0 and "--yes" in err + out  # no terminal: confirmation required
+    code, out, _ = run(
+        capsys,
+        "fec",
+        "export",
+        "--dossier",
+        company.slug,
+        "--year",
+        "2024",
+        "--definitive",
+        "--yes",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 0 and "conforme" in out
+    assert (tmp_path / "out" / "732829320FEC20241231.txt").exists()
+    code, _, err = run(capsys, "fec", "import", str(generated.path), "--dossier", company.slug)
+    assert code == 1 and "déjà été importé" in err
+
+
+def test_entries_template(capsys, tmp_path, db):
+    code, out, err = run(capsys, "import", "entries", "--template")
+    assert code == 0 and out.splitlines()[0].lstrip("\ufeff").lower().startswith("journal")
+    assert "Débit, Crédit" in err
+    target = tmp_path / "modele.xlsx"
+    code, _, _ = run(capsys, "import", "entries", "--template", "--out", str(target))
+    assert code == 0 and target.read_bytes()[:2] == b"PK"

@@ -212,6 +212,194 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _yyyymmdd(text: str) -> date:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except (ValueError, IndexError) as exc:
+        raise argparse.ArgumentTypeError(f"date attendue au format AAAAMMJJ : {text!r}") from exc
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    """A progress line on stderr, rewritten in place."""
+    if total:
+        width = 30
+        filled = width * done // total
+        bar = "█" * filled + "·" * (width - filled)
+        sys.stderr.write(f"\r{stage:<12} {bar} {done:>10,}/{total:,}".replace(",", " "))
+    else:
+        sys.stderr.write(f"\r{stage:<12} {done:>10,} lignes lues".replace(",", " "))
+    sys.stderr.flush()
+
+
+def cmd_fec_check(args: argparse.Namespace) -> int:
+    from tenue.formats.fec_check import check_fec
+
+    report = check_fec(args.file, year_end=args.year_end, encoding=args.encoding)
+    if args.format == "json":
+        _print_json(
+            {
+                "file": report.name,
+                "ok": report.ok,
+                "lines": report.lines,
+                "entries": report.entries,
+                "debit": f"{report.debit:.2f}",
+                "credit": f"{report.credit:.2f}",
+                "notes": report.notes,
+                "journals": {
+                    c: {
+                        "entries": j.entries,
+                        "lines": j.lines,
+                        "debit": f"{j.debit:.2f}",
+                        "credit": f"{j.credit:.2f}",
+                    }
+                    for c, j in report.journals.items()
+                },
+                "problems": [
+                    {
+                        "line": p.source.line if p.source else None,
+                        "field": p.field,
+                        "severity": str(p.severity),
+                        "message": p.message,
+                    }
+                    for p in report.problems
+                ],
+            }
+        )
+    else:
+        sys.stdout.write(report.text(limit=args.limit))
+    return 0 if report.ok else 1
+
+
+def cmd_fec_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tenue.ledger.fec import Mapping, fec_import
+
+    company = _company(args.dossier)
+    mapping = Mapping.read(Path(args.mapping)) if args.mapping else None
+    result = fec_import(
+        company=company,
+        path=args.file,
+        encoding=args.encoding,
+        year_end=args.year_end,
+        mapping=mapping,
+        progress=None if args.quiet else _progress,
+    )
+    if not args.quiet:
+        sys.stderr.write("\n")
+    if args.format == "json":
+        _print_json(result.summary())
+    else:
+        print(result.text())
+        warnings = [p for p in result.report.problems if p not in result.report.blocking]
+        if warnings:
+            print(
+                f"{len(warnings)} remarque(s) de conformité sur le fichier source "
+                "(tenue fec check pour le détail)"
+            )
+    return 0
+
+
+def cmd_fec_export(args: argparse.Namespace) -> int:
+    from tenue.ledger.fec import fec_export
+    from tenue.ledger.models import FiscalYear
+
+    company = _company(args.dossier)
+    year = FiscalYear.objects.filter(company=company, end__year=args.year).first()
+    if year is None:
+        raise SystemExit(f"Aucun exercice clos en {args.year} pour le dossier {company.slug}")
+    if args.definitive and not args.yes:
+        if not sys.stdin.isatty():
+            raise SystemExit(
+                "Export définitif : toutes les écritures de l'exercice seront "
+                "validées, sans retour possible. Confirmez avec --yes."
+            )
+        answer = input(
+            f"Valider toutes les écritures de l'exercice {year} (irréversible) ? [oui/non] "
+        )
+        if answer.strip().lower() not in ("o", "oui", "y", "yes"):
+            print("Abandon : rien n'a été validé.")
+            return 1
+    result = fec_export(
+        company=company,
+        year=year,
+        out_dir=args.out,
+        definitive=args.definitive,
+        encoding=args.encoding,
+    )
+    if args.format == "json":
+        _print_json(
+            {
+                "path": str(result.path),
+                "lines": result.lines,
+                "entries": result.entries,
+                "definitive": result.definitive,
+                "validated_now": result.validated_now,
+                "check_ok": result.report.ok,
+            }
+        )
+    else:
+        kind = "définitif" if result.definitive else "provisoire"
+        print(
+            f"FEC {kind} écrit : {result.path} ({result.entries} écritures, "
+            f"{result.lines} lignes"
+            + (f", {result.validated_now} écritures validées" if result.validated_now else "")
+            + ")"
+        )
+        print(
+            "Contrôle du fichier écrit : "
+            + ("conforme" if result.report.ok else "NON CONFORME (tenue fec check pour le détail)")
+        )
+    return 0 if result.report.ok else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tenue.ledger.imports import batch_import
+    from tenue.ledger.models import ImportKind
+
+    if args.kind == "entries" and args.template:
+        from tenue.formats import spreadsheet_entries
+
+        if args.out:
+            data = (
+                spreadsheet_entries.template_xlsx()
+                if args.out.endswith(".xlsx")
+                else spreadsheet_entries.template_csv().encode("utf-8-sig")
+            )
+            Path(args.out).write_bytes(data)
+            print(f"Modèle écrit : {args.out}")
+        else:
+            sys.stdout.write(spreadsheet_entries.template_csv())
+            sys.stderr.write(spreadsheet_entries.TEMPLATE_DOC)
+        return 0
+    if not args.file or not args.dossier:
+        raise SystemExit("FICHIER et --dossier sont requis")
+    company = _company(args.dossier)
+    path = Path(args.file)
+    if args.kind == "tra":
+        from tenue.formats.tra import read_tra
+
+        batch, kind = read_tra(path), ImportKind.TRA
+    elif args.kind == "entries":
+        from tenue.formats.spreadsheet_entries import read_spreadsheet_entries
+
+        batch, kind = read_spreadsheet_entries(path), ImportKind.ENTRIES
+    else:
+        from tenue.formats.payroll import read_payroll
+
+        batch, kind = read_payroll(path, journal=args.journal), ImportKind.PAYROLL
+    for note in batch.notes:
+        print(f"note : {note}", file=sys.stderr)
+    result = batch_import(company=company, batch=batch, path=path, kind=kind)
+    if args.format == "json":
+        _print_json(result.summary())
+    else:
+        print(result.text())
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -300,6 +488,48 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--role", default="accountant", choices=["firm_admin", "accountant"])
     ucreate.set_defaults(func=cmd_user_create)
 
+    fec = sub.add_parser("fec", help="FEC : contrôle, import, export")
+    fsub = fec.add_subparsers(dest="action", required=True)
+    check = fsub.add_parser("check", help="contrôler un FEC (code de sortie 1 s'il échoue)")
+    check.add_argument("file")
+    check.add_argument("--year-end", type=_yyyymmdd, help="date de clôture AAAAMMJJ")
+    check.add_argument("--encoding", help="imposer l'encodage (utf-8, iso-8859-15, cp1252)")
+    check.add_argument("--limit", type=int, default=200, help="problèmes listés au plus")
+    fmt(check)
+    check.set_defaults(func=cmd_fec_check)
+    fimport = fsub.add_parser("import", help="importer un FEC dans un dossier")
+    fimport.add_argument("file")
+    fimport.add_argument("--dossier", required=True)
+    fimport.add_argument("--mapping", help="table de correspondance CSV type;source;cible")
+    fimport.add_argument("--year-end", type=_yyyymmdd, help="date de clôture AAAAMMJJ")
+    fimport.add_argument("--encoding")
+    fimport.add_argument("--quiet", action="store_true")
+    fmt(fimport)
+    fimport.set_defaults(func=cmd_fec_import)
+    fexport = fsub.add_parser("export", help="écrire le FEC d'un exercice")
+    fexport.add_argument("--dossier", required=True)
+    fexport.add_argument("--year", type=int, required=True, help="année de clôture")
+    fexport.add_argument(
+        "--definitive", action="store_true", help="valider toute l'exercice d'abord (irréversible)"
+    )
+    fexport.add_argument("--yes", action="store_true", help="confirmer l'export définitif")
+    fexport.add_argument("--encoding", default="utf-8", choices=["utf-8", "iso-8859-15"])
+    fexport.add_argument("--out", default=".", help="dossier de sortie")
+    fmt(fexport)
+    fexport.set_defaults(func=cmd_fec_export)
+
+    imp = sub.add_parser("import", help="importer un fichier de reprise (TRA, tableur, paie)")
+    imp.add_argument("kind", choices=["tra", "entries", "payroll"])
+    imp.add_argument("file", nargs="?")
+    imp.add_argument("--dossier")
+    imp.add_argument(
+        "--template", action="store_true", help="(entries) écrire le modèle de tableau à remplir"
+    )
+    imp.add_argument("--out", help="(entries --template) fichier .csv ou .xlsx")
+    imp.add_argument("--journal", default="OD", help="(payroll) code du journal de paie")
+    fmt(imp)
+    imp.set_defaults(func=cmd_import)
+
     manage = sub.add_parser("manage", help="commandes d'administration Django", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
@@ -323,6 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermissionDenied as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
         return 2
+    except SystemExit as exc:  # a command's own refusal, said in French
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -99,10 +99,10 @@ class NewLine(NamedTuple):
 
 def insert_entries(
     pending: Sequence[tuple[NewEntry, core.Entry]], resolver: _Resolver, *, batch_size: int = 5000
-) -> None:
-    """Write checked, numbered entries and their lines."""
+) -> list[int]:
+    """Write checked, numbered entries and their lines; the lines' ids, in order."""
     ids = write_entries([new for new, _ in pending], batch_size=batch_size)
-    write_lines(
+    return write_lines(
         (
             NewLine(pk, new.company_id, new.date, *values, None)
             for pk, (new, entry) in zip(ids, pending, strict=True)

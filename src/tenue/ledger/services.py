@@ -325,6 +325,16 @@ def entries_post(
     journal and fiscal year in date order (stable: entries of one day keep their given order).
     Returns the number of entries posted.
     """
+    return len(
+        entries_post_with_ids(company=company, entries=entries, by=by, batch_size=batch_size)
+    )
+
+
+def entries_post_with_ids(
+    *, company: Company, entries: Sequence[core.Entry], by: Any = None, batch_size: int = 5000
+) -> list[tuple[core.Entry, list[int]]]:
+    """`entries_post`, returning each posted entry with the ids of its lines (for what an
+    import attaches to them: analytic splits, lettrage)."""
     require(by, Action.POST, company)
     resolver = _Resolver(company)
     problems = [p for entry in entries for p in resolver.problems(entry)]
@@ -336,10 +346,10 @@ def entries_post(
         assert year is not None
         groups[(entry.journal, year.pk)].append(entry)
     years = {y.pk: y for y in resolver.years}
-    user = by if getattr(by, "is_authenticated", False) else None
+    user = by.pk if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
         pending: list[tuple[bulk.NewEntry, core.Entry]] = []
-        for (code, year_pk), items in sorted(groups.items()):
+        for (code, year_pk), items in sorted(groups.items(), key=lambda kv: kv[0]):
             items.sort(key=lambda e: e.date)
             journal = resolver.journals[code]
             sequence = _lock_sequence(journal, years[year_pk])
@@ -360,7 +370,8 @@ def entries_post(
                             entry.piece_ref,
                             entry.piece_date,
                             str(entry.source or ""),
-                            user.pk if user else None,
+                            user,
+                            entry.external_number,
                         ),
                         entry,
                     )
@@ -368,9 +379,10 @@ def entries_post(
             sequence.last_number = number
             sequence.last_date = items[-1].date
             sequence.save(update_fields=["last_number", "last_date"])
-        bulk.insert_entries(pending, resolver, batch_size=batch_size)
+        line_ids = iter(bulk.insert_entries(pending, resolver, batch_size=batch_size))
+        posted = [(entry, [next(line_ids) for _ in entry.lines]) for _, entry in pending]
         audit.record(by=by, action="entries_post", company=company, count=len(pending))
-    return len(pending)
+    return posted
 
 
 # --- validation and the hash chain ----------------------------------------------------------
