@@ -135,7 +135,7 @@ class FecReport:
         return "\n".join(out) + "\n"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     journal: str
     number: str

@@ -116,7 +116,9 @@ def generate_fec(
 
     def make() -> Iterator[FecLine]:
         """The year's lines, day after day (so numbers follow dates in every journal)."""
-        per_day = max(1, lines // (3 * 2 + 2 * 2) // days)
+        # a day brings per_day purchases and sales (3 lines each) and about as many payments
+        # (2 lines) of earlier purchases: about 8 lines per unit
+        per_day = max(1, -(-lines // (8 * days)))
         pending_payments: list[Payment] = []
         for offset in range(days):
             day = start + timedelta(days=offset)

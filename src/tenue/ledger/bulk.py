@@ -215,34 +215,32 @@ def _copy(raw: Any, table: str, columns: Sequence[str], rows: Iterator[str]) -> 
         copy.write("".join(buffer))
 
 
-def mark_validated(rows: Sequence[Entry]) -> None:
-    """Write status, ValidDate, sequence and hash of freshly validated entries in one go."""
-    values = [
-        (EntryStatus.VALIDATED.value, r.valid_date, r.validation_seq, r.chain_hash, r.pk)
-        for r in rows
-    ]
+def mark_validated(updates: Sequence[tuple[Any, ...]]) -> None:
+    """Mark entries validated: (valid_date, validation_seq, chain_hash, id) each, in one go."""
     table = Entry._meta.db_table
+    status = EntryStatus.VALIDATED.value
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS tenue_validated (id bigint, status text, "
-                "valid_date date, validation_seq integer, chain_hash text) ON COMMIT DROP"
+                "CREATE TEMP TABLE IF NOT EXISTS tenue_validated (valid_date date, "
+                "validation_seq integer, chain_hash text, id bigint) ON COMMIT DROP"
             )
             cursor.execute("TRUNCATE tenue_validated")
             _copy(
                 cursor.cursor,
                 "tenue_validated",
-                ("status", "valid_date", "validation_seq", "chain_hash", "id"),
-                ("\t".join(map(_text, v)) + "\n" for v in values),
+                ("valid_date", "validation_seq", "chain_hash", "id"),
+                ("\t".join(map(_text, v)) + "\n" for v in updates),
             )
             cursor.execute(
-                f"UPDATE {table} e SET status = v.status, valid_date = v.valid_date, "
+                f"UPDATE {table} e SET status = %s, valid_date = v.valid_date, "
                 "validation_seq = v.validation_seq, chain_hash = v.chain_hash "
-                "FROM tenue_validated v WHERE e.id = v.id"
+                "FROM tenue_validated v WHERE e.id = v.id",
+                [status],
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET status = %s, valid_date = %s, validation_seq = %s, "
-                "chain_hash = %s WHERE id = %s",
-                values,
+                f"UPDATE {table} SET status = '{status}', valid_date = %s, "
+                "validation_seq = %s, chain_hash = %s WHERE id = %s",
+                updates,
             )

@@ -132,7 +132,7 @@ class Mapping:
         return mapping
 
 
-@dataclass
+@dataclass(slots=True)
 class _PlannedEntry:
     journal: str
     external_number: str

@@ -12,10 +12,8 @@ entry of the dossier by a SHA-256 hash over its content. `ledger_verify` recompu
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,7 +27,7 @@ from tenue.core.problems import Problem, Refused
 from tenue.firms import audit
 from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
-from tenue.ledger import bulk
+from tenue.ledger import bulk, chain
 from tenue.ledger.models import (
     Account,
     Entry,
@@ -54,7 +52,6 @@ DEFAULT_JOURNALS = (
     ("OD", "Opérations diverses", JournalKind.MISC),
     ("AN", "À-nouveaux", JournalKind.OPENING),
 )
-GENESIS_HASH = "0" * 64
 
 
 def year_end_for(start: date) -> date:
@@ -388,55 +385,6 @@ def entries_post_with_ids(
 # --- validation and the hash chain ----------------------------------------------------------
 
 
-def _canonical(entry: Entry, lines: Iterable[dict[str, Any]]) -> bytes:
-    """The bytes an entry's hash covers: everything but lettering, which may change later."""
-    payload = [
-        entry.company.siren,
-        entry.journal.code,
-        entry.fiscal_year.start.isoformat(),
-        entry.number,
-        entry.date.isoformat(),
-        entry.label,
-        entry.piece_ref,
-        entry.piece_date.isoformat() if entry.piece_date else "",
-        entry.valid_date.isoformat() if entry.valid_date else "",
-        entry.validation_seq,
-        [
-            [
-                x["position"],
-                x["account__number"],
-                x["third_party__aux_number"] or "",
-                x["label"],
-                money.format_plain(x["debit"]),
-                money.format_plain(x["credit"]),
-                money.format_plain(x["currency_amount"])
-                if x["currency_amount"] is not None
-                else "",
-                x["currency"],
-            ]
-            for x in lines
-        ],
-    ]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-LINE_FIELDS = (
-    "entry_id",
-    "position",
-    "account__number",
-    "third_party__aux_number",
-    "label",
-    "debit",
-    "credit",
-    "currency_amount",
-    "currency",
-)
-
-
-def chain_hash(previous: str, entry: Entry, lines: Iterable[dict[str, Any]]) -> str:
-    return hashlib.sha256(previous.encode() + b"|" + _canonical(entry, lines)).hexdigest()
-
-
 def entries_validate(
     *, company: Company, entries: Sequence[Entry], valid_date: date | None = None, by: Any = None
 ) -> int:
@@ -446,63 +394,60 @@ def entries_validate(
 
 
 def validate_with_dates(
-    *, company: Company, items: Sequence[tuple[int, date]], by: Any = None, chunk: int = 2000
+    *, company: Company, items: Sequence[tuple[int, date]], by: Any = None, chunk: int = 5000
 ) -> int:
     """Validate entries, each on its own date (an import keeps the source's ValidDate), in the
     given order, in one transaction; the chain is computed chunk by chunk to bound memory."""
     require(by, Action.VALIDATE, company)
     with transaction.atomic():
-        chain, _ = LedgerChain.objects.get_or_create(company=company)
-        chain = LedgerChain.objects.select_for_update().get(pk=chain.pk)
+        head, _ = LedgerChain.objects.get_or_create(company=company)
+        head = LedgerChain.objects.select_for_update().get(pk=head.pk)
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
             ids = [pk for pk, _ in part]
             rows = {
-                e.pk: e
-                for e in Entry.objects.select_for_update()
+                row["id"]: row
+                for row in Entry.objects.select_for_update(of=("self",))
                 .filter(pk__in=ids)
-                .select_related("company", "journal", "fiscal_year")
+                .values(*chain.ENTRY_FIELDS)
             }
-            lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            for x in (
-                Line.objects.filter(entry_id__in=ids)
-                .order_by("entry_id", "position")
-                .values(*LINE_FIELDS)
-            ):
-                lines[x["entry_id"]].append(x)
             problems = _validation_problems(company, part, rows)
             if problems:
                 raise Refused(problems)
+            lines = chain.lines_by_entry(ids)
+            updates = []
             for pk, valid_date in part:
                 row = rows[pk]
-                chain.last_seq += 1
-                row.status = EntryStatus.VALIDATED
-                row.valid_date = valid_date
-                row.validation_seq = chain.last_seq
-                row.chain_hash = chain_hash(chain.last_hash, row, lines[pk])
-                chain.last_hash = row.chain_hash
-            bulk.mark_validated([rows[pk] for pk in ids])
-        chain.save(update_fields=["last_seq", "last_hash"])
+                head.last_seq += 1
+                row["valid_date"], row["validation_seq"] = valid_date, head.last_seq
+                head.last_hash = chain.chain_hash(head.last_hash, row, lines[pk])
+                updates.append((valid_date, head.last_seq, head.last_hash, pk))
+            bulk.mark_validated(updates)
+        head.save(update_fields=["last_seq", "last_hash"])
         audit.record(by=by, action="entries_validate", company=company, count=len(items))
     return len(items)
 
 
 def _validation_problems(
-    company: Company, part: Sequence[tuple[int, date]], rows: dict[int, Entry]
+    company: Company, part: Sequence[tuple[int, date]], rows: dict[int, dict[str, Any]]
 ) -> list[Problem]:
     problems = []
     for pk, valid_date in part:
         row = rows.get(pk)
-        if row is None or row.company_id != company.pk:
+        if row is None or row["company_id"] != company.pk:
             problems.append(Problem(f"écriture {pk} introuvable dans le dossier", "entry"))
-        elif row.status != EntryStatus.POSTED:
-            problems.append(
-                Problem(f"écriture {row} déjà validée le {row.valid_date:%d/%m/%Y}", "status")
-            )
-        elif valid_date < row.date:
+        elif row["status"] != EntryStatus.POSTED:
             problems.append(
                 Problem(
-                    f"écriture {row} : la date de validation précède la date de l'écriture",
+                    f"écriture {chain.label(row)} déjà validée le {row['valid_date']:%d/%m/%Y}",
+                    "status",
+                )
+            )
+        elif valid_date < row["date"]:
+            problems.append(
+                Problem(
+                    f"écriture {chain.label(row)} : la date de validation précède la date de "
+                    "l'écriture",
                     "valid_date",
                 )
             )
@@ -532,61 +477,54 @@ def entries_validate_until(
 def ledger_verify(*, company: Company) -> list[Problem]:
     """Recompute the hash chain and every entry's balance; each break is a problem."""
     problems: list[Problem] = []
-    chain = LedgerChain.objects.filter(company=company).first()
-    previous = GENESIS_HASH
+    head = LedgerChain.objects.filter(company=company).first()
+    previous = chain.GENESIS_HASH
     expected_seq = 1
     validated = (
         Entry.objects.filter(company=company, status=EntryStatus.VALIDATED)
-        .select_related("company", "journal", "fiscal_year")
         .order_by("validation_seq")
+        .values(*chain.ENTRY_FIELDS)
     )
-    batch: list[Entry] = []
+    batch: list[dict[str, Any]] = []
 
     def flush() -> None:
         nonlocal previous, expected_seq
-        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for x in (
-            Line.objects.filter(entry_id__in=[e.pk for e in batch])
-            .order_by("entry_id", "position")
-            .values(*LINE_FIELDS)
-        ):
-            lines[x["entry_id"]].append(x)
+        lines = chain.lines_by_entry([row["id"] for row in batch])
         for row in batch:
-            if row.validation_seq != expected_seq:
+            if row["validation_seq"] != expected_seq:
                 problems.append(
                     Problem(
                         f"chaîne rompue : validation n° {expected_seq} manquante "
-                        f"(trouvé n° {row.validation_seq}, écriture {row})",
+                        f"(trouvé n° {row['validation_seq']}, écriture {chain.label(row)})",
                         "validation_seq",
                     )
                 )
-            recomputed = chain_hash(previous, row, lines[row.pk])
-            if recomputed != row.chain_hash:
+            if chain.chain_hash(previous, row, lines[row["id"]]) != row["chain_hash"]:
                 problems.append(
                     Problem(
-                        f"écriture {row} du {row.date:%d/%m/%Y} modifiée après sa "
-                        f"validation (validation n° {row.validation_seq})",
+                        f"écriture {chain.label(row)} du {row['date']:%d/%m/%Y} modifiée après "
+                        f"sa validation (validation n° {row['validation_seq']})",
                         "chain_hash",
                     )
                 )
-            previous = row.chain_hash
-            expected_seq = (row.validation_seq or expected_seq) + 1
+            previous = row["chain_hash"]
+            expected_seq = (row["validation_seq"] or expected_seq) + 1
         batch.clear()
 
-    for row in validated.iterator(chunk_size=2000):
+    for row in validated.iterator(chunk_size=5000):
         batch.append(row)
-        if len(batch) >= 2000:
+        if len(batch) >= 5000:
             flush()
     flush()
-    if chain is not None and chain.last_seq != expected_seq - 1:
+    if head is not None and head.last_seq != expected_seq - 1:
         problems.append(
             Problem(
-                f"chaîne rompue : {chain.last_seq} validations enregistrées, "
+                f"chaîne rompue : {head.last_seq} validations enregistrées, "
                 f"{expected_seq - 1} retrouvées",
                 "validation_seq",
             )
         )
-    if chain is not None and chain.last_seq and chain.last_hash != previous:
+    if head is not None and head.last_seq and head.last_hash != previous:
         problems.append(
             Problem(
                 "chaîne rompue : la tête de chaîne ne correspond pas à la dernière "
