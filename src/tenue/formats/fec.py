@@ -60,6 +60,8 @@ MAX_PROBLEMS = 10_000
 # A FEC number: optional sign on either side, digits, optional comma or dot and up to 2 decimals.
 _AMOUNT = re.compile(r"([+-]?)(\d+)(?:[.,](\d{1,2}))?([+-]?)")
 _CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
+_ZEROS = frozenset(("0,00", "0.00", "0", "0,0", "0.0", "000000000000,00"))
+_ZERO = Decimal("0.00")
 
 
 class FecRecord(NamedTuple):
@@ -113,6 +115,8 @@ def _parse_date(text: str) -> date:
 def parse_amount(text: str) -> Decimal:
     """A FEC amount: `1250,50`, `1250.5`, `-12,00`, `12,00-`, `0000000069,60`. No thousands
     separator, no exponent, at most two decimals; raises ValueError otherwise."""
+    if text in _ZEROS:  # half of all Debit/Credit cells
+        return _ZERO
     match = _AMOUNT.fullmatch(text)
     if match is None or (match.group(1) and match.group(4)):
         raise ValueError(text)
