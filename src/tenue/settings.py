@@ -142,6 +142,11 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
 TENUE_PAGE_SIZE = int(os.environ.get("TENUE_PAGE_SIZE", "100"))
+TENUE_TASKS_EAGER = os.environ.get("TENUE_TASKS_EAGER", "0") == "1"
+TENUE_UPLOAD_MAX_BYTES = int(os.environ.get("TENUE_UPLOAD_MAX_BYTES", str(2 * 1024**3)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # larger uploads go to a temporary file
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,

@@ -19,4 +19,12 @@ urlpatterns = [
     path("dossiers/<slug:slug>/journal/", views.journal, name="journal"),
     path("dossiers/<slug:slug>/grand-livre/", views.general_ledger, name="ledger"),
     path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
+    path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
+    path("dossiers/<slug:slug>/imports/<str:job_id>/", views.import_job, name="import_job"),
+    path("dossiers/<slug:slug>/fec/", views.fec_download, name="fec_download"),
+    path(
+        "dossiers/<slug:slug>/modele-ecritures.<str:extension>",
+        views.entries_template,
+        name="entries_template",
+    ),
 ]

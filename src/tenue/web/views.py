@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from tenue import tasks
 from tenue.core.periods import Period
 from tenue.firms.models import Company
-from tenue.firms.permissions import company_for, visible_companies
-from tenue.ledger.models import FiscalYear, ThirdPartyKind
+from tenue.firms.permissions import Action, allowed, company_for, visible_companies
+from tenue.ledger.fec import fec_export
+from tenue.ledger.models import FiscalYear, ImportRecord, ThirdPartyKind
 from tenue.reports import selectors
 
 BALANCE_VIEWS = {
@@ -125,3 +133,149 @@ def balance(request: HttpRequest, slug: str) -> HttpResponse:
         )
     context = {"report": report, "year": year, "years": years, "tab": "balance", "view": view}
     return _render_book(request, company, "balance", context)
+
+
+# --- imports and FEC ------------------------------------------------------------------------
+
+IMPORT_KINDS = (
+    ("fec", "FEC (fichier des écritures comptables)"),
+    ("tra", "Cegid TRA"),
+    ("entries", "Écritures d'un tableur (CSV, XLSX)"),
+    ("payroll", "Journal de paie (CSV, XLSX)"),
+)
+
+
+def _save_upload(company: Company, upload: Any, folder: str) -> Path:
+    """Keep the uploaded file under TENUE_HOME/imports/<dossier>/<folder>/ (sources are kept)."""
+    target = settings.TENUE_HOME / "imports" / company.slug / folder
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / Path(upload.name).name
+    with path.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return path
+
+
+@login_required
+def transfers(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dossier's imports (FEC, TRA, spreadsheet, payroll) and FEC export."""
+    company = company_for(request.user, slug)
+    errors: list[str] = []
+    if request.method == "POST":
+        company = company_for(request.user, slug, Action.POST)
+        upload = request.FILES.get("fichier")
+        kind = request.POST.get("type", "fec")
+        if upload is None:
+            errors.append("Choisissez un fichier à importer.")
+        elif upload.size > settings.TENUE_UPLOAD_MAX_BYTES:
+            errors.append(f"Fichier trop volumineux ({upload.size} octets).")
+        elif kind not in dict(IMPORT_KINDS):
+            errors.append("Type de fichier inconnu.")
+        year_end = request.POST.get("cloture") or None
+        if year_end:
+            try:
+                date.fromisoformat(year_end)
+            except ValueError:
+                errors.append("Date de clôture invalide.")
+        if not errors:
+            folder = uuid.uuid4().hex[:12]
+            path = _save_upload(company, upload, folder)
+            mapping = request.FILES.get("correspondance")
+            mapping_path = (
+                str(_save_upload(company, mapping, folder + "-table")) if mapping else None
+            )
+            job_id = tasks.submit(
+                "import_file",
+                owner=company.slug,
+                company_id=company.pk,
+                kind=kind,
+                path=str(path),
+                name=upload.name,
+                user_id=request.user.pk,
+                year_end=year_end,
+                mapping_path=mapping_path,
+            )
+            return redirect(reverse("web:import_job", args=[slug, job_id]))
+    years = list(FiscalYear.objects.filter(company=company).order_by("-end"))
+    imports = ImportRecord.objects.filter(company=company).order_by("-created_at")[:20]
+    return render(
+        request,
+        "web/transfers.html",
+        {
+            "company": company,
+            "tab": "transfers",
+            "kinds": IMPORT_KINDS,
+            "errors": errors,
+            "years": years,
+            "imports": imports,
+            "can_post": allowed(request.user, Action.POST, company),
+            "can_validate": allowed(request.user, Action.VALIDATE, company),
+        },
+    )
+
+
+@login_required
+def import_job(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
+    company = company_for(request.user, slug, Action.POST)
+    state = tasks.job(job_id)
+    if state is None or state.get("owner") != company.slug:
+        raise Http404("Import introuvable")
+    total = state.get("total") or 0
+    percent = int(100 * state.get("done", 0) / total) if total else None
+    context = {"company": company, "job": state, "percent": percent, "tab": "transfers"}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "web/import_job_status.html", context)
+    return render(request, "web/import_job.html", context)
+
+
+@login_required
+def fec_download(request: HttpRequest, slug: str) -> HttpResponse:
+    """Write the FEC of a fiscal year and send it; definitive asks for the confirmation box."""
+    if request.method != "POST":
+        return redirect(reverse("web:transfers", args=[slug]))
+    definitive = request.POST.get("definitif") == "1"
+    company = company_for(request.user, slug, Action.VALIDATE if definitive else Action.VIEW)
+    year = FiscalYear.objects.filter(company=company, pk=request.POST.get("exercice")).first()
+    if year is None:
+        raise Http404("Exercice introuvable")
+    if definitive and request.POST.get("confirmation") != "1":
+        messages.error(
+            request,
+            "Export définitif : cochez la case de confirmation (la "
+            "validation de toutes les écritures est irréversible).",
+        )
+        return redirect(reverse("web:transfers", args=[slug]))
+    encoding = "iso-8859-15" if request.POST.get("encodage") == "iso-8859-15" else "utf-8"
+    out = settings.TENUE_HOME / "exports" / company.slug / uuid.uuid4().hex[:12]
+    result = fec_export(
+        company=company,
+        year=year,
+        out_dir=out,
+        definitive=definitive,
+        encoding=encoding,
+        by=request.user,
+    )
+    return FileResponse(
+        result.path.open("rb"),
+        as_attachment=True,
+        filename=result.path.name,
+        content_type=f"text/plain; charset={encoding}",
+    )
+
+
+@login_required
+def entries_template(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
+    company_for(request.user, slug)
+    from tenue.formats import spreadsheet_entries
+
+    if extension == "xlsx":
+        return HttpResponse(
+            spreadsheet_entries.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="modele-ecritures.xlsx"'},
+        )
+    return HttpResponse(
+        spreadsheet_entries.template_csv().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="modele-ecritures.csv"'},
+    )
