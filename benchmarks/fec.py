@@ -72,6 +72,15 @@ def run(arguments: list[str], env: dict[str, str]) -> tuple[float, int]:
     return seconds, int(last.split()[1]) // 1024
 
 
+def prepare(env: dict[str, str]) -> None:
+    """Migrate the database of `env` and create the benchmark's dossier."""
+    subprocess.run([*TENUE, "manage", "migrate", "-v", "0"], env=env, check=True)
+    create = ["dossier", "create", "--name", "Bench", "--siren", "732829320", "--slug", "bench"]
+    subprocess.run(
+        [*TENUE, *create, "--year-start", "2026-01-01"], env=env, check=True, capture_output=True
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -148,25 +157,7 @@ def main() -> int:
         del frame
 
         pg_env = {**env, "DATABASE_URL": url}
-        subprocess.run([*TENUE, "manage", "migrate", "-v", "0"], env=pg_env, check=True)
-        subprocess.run(
-            [
-                *TENUE,
-                "dossier",
-                "create",
-                "--name",
-                "Bench",
-                "--siren",
-                "732829320",
-                "--slug",
-                "bench",
-                "--year-start",
-                "2026-01-01",
-            ],
-            env=pg_env,
-            check=True,
-            capture_output=True,
-        )
+        prepare(pg_env)
         check_seconds, _ = run(["fec", "check", str(generated.path)], pg_env)
         import_seconds, import_rss = run(
             ["fec", "import", str(generated.path), "--dossier", "bench", "--quiet"], pg_env
@@ -209,25 +200,7 @@ def main() -> int:
         if args.sqlite:
             sqlite_env = {**env, "TENUE_HOME": str(work / "sqlite")}
             sqlite_env.pop("DATABASE_URL", None)
-            subprocess.run([*TENUE, "manage", "migrate", "-v", "0"], env=sqlite_env, check=True)
-            subprocess.run(
-                [
-                    *TENUE,
-                    "dossier",
-                    "create",
-                    "--name",
-                    "Bench",
-                    "--siren",
-                    "732829320",
-                    "--slug",
-                    "bench",
-                    "--year-start",
-                    "2026-01-01",
-                ],
-                env=sqlite_env,
-                check=True,
-                capture_output=True,
-            )
+            prepare(sqlite_env)
             sqlite_seconds, sqlite_rss = run(
                 ["fec", "import", str(generated.path), "--dossier", "bench", "--quiet"], sqlite_env
             )

@@ -251,6 +251,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def refuse_if_imported(company: Company, path: Path, name: str) -> str:
+    """The file's SHA-256, or Refused when the dossier already imported the same file."""
+    digest = file_sha256(path)
+    previous = ImportRecord.objects.filter(company=company, sha256=digest).first()
+    if previous is not None:
+        raise Refused(
+            [
+                Problem(
+                    f"ce fichier a déjà été importé dans le dossier le "
+                    f"{previous.created_at:%d/%m/%Y à %H:%M} (sous le nom {previous.name})",
+                    None,
+                    Source(name),
+                )
+            ]
+        )
+    return digest
+
+
 def _years_for(
     company: Company, plan: _Plan, year_end: date | None
 ) -> tuple[list[FiscalYear], list[FiscalYear], list[Problem]]:
@@ -316,19 +334,7 @@ def fec_import(
     require(by, Action.POST, company)
     path = Path(path)
     name = name or path.name
-    digest = file_sha256(path)
-    previous = ImportRecord.objects.filter(company=company, sha256=digest).first()
-    if previous is not None:
-        raise Refused(
-            [
-                Problem(
-                    f"ce fichier a déjà été importé dans le dossier le "
-                    f"{previous.created_at:%d/%m/%Y à %H:%M} (sous le nom {previous.name})",
-                    None,
-                    Source(name),
-                )
-            ]
-        )
+    digest = refuse_if_imported(company, path, name)
     plan = _Plan(mapping or Mapping())
     seen = [0]
 

@@ -24,7 +24,7 @@ from tenue.core.problems import Problem, Refused, Source, errors
 from tenue.firms import audit
 from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
-from tenue.ledger.fec import file_sha256, journal_kind, third_party_kind
+from tenue.ledger.fec import journal_kind, refuse_if_imported, third_party_kind
 from tenue.ledger.models import (
     Account,
     ImportKind,
@@ -87,19 +87,7 @@ def batch_import(
     require(by, Action.POST, company)
     if errors(batch.problems):
         raise Refused(errors(batch.problems))
-    digest = file_sha256(path)
-    previous = ImportRecord.objects.filter(company=company, sha256=digest).first()
-    if previous is not None:
-        raise Refused(
-            [
-                Problem(
-                    f"ce fichier a déjà été importé dans le dossier le "
-                    f"{previous.created_at:%d/%m/%Y à %H:%M} (sous le nom {previous.name})",
-                    None,
-                    Source(batch.name),
-                )
-            ]
-        )
+    digest = refuse_if_imported(company, path, batch.name)
     if not batch.entries:
         raise Refused([Problem("aucune écriture dans le fichier", None, Source(batch.name))])
     bad = [n for n in batch.accounts if not pcg.is_valid(n)]
