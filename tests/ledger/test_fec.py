@@ -172,3 +172,27 @@ def test_import_refuses_entries_older_than_the_journal(company, post, tmp_path):
     post("AC", "2025-06-01", ("6064", "1.00", ""), ("401", "", "1.00"))
     with pytest.raises(Refused, match="antérieures à la dernière écriture"):
         fec_import(company=company, path=generated.path)
+
+
+def test_export_paths_write_the_same_bytes(company, tmp_path):
+    """On PostgreSQL the FEC is formatted by the database; it must equal, byte for byte, what the
+    Python writer makes of the same rows (the path SQLite takes)."""
+    from tenue.formats.fec import write_fec
+    from tenue.ledger.fec import _analytic_width, _export_rows
+
+    generated = generate_fec(tmp_path / "in", lines=600, analytics=True)
+    source = generated.path.read_text(encoding="utf-8").replace("Fournitures", "Four\\nitures")
+    generated.path.write_text(source, encoding="utf-8")
+    fec_import(company=company, path=generated.path)
+    year = FiscalYear.objects.get(company=company, end=date(2024, 12, 31))
+    exported = fec_export(company=company, year=year, out_dir=tmp_path / "out", check=False)
+    python_path = tmp_path / "python.txt"
+    with python_path.open("w", encoding="utf-8", newline="") as fh:
+        write_fec(
+            (row.line for row in _export_rows(company, year)),
+            fh,
+            analytic_axes=_analytic_width(company, year),
+        )
+    assert exported.path.read_bytes() == python_path.read_bytes()
+    assert "Four\\nitures" in python_path.read_text(encoding="utf-8")
+    assert exported.report is None

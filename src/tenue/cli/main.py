@@ -326,7 +326,9 @@ def cmd_fec_export(args: argparse.Namespace) -> int:
         out_dir=args.out,
         definitive=args.definitive,
         encoding=args.encoding,
+        check=not args.no_check,
     )
+    checked_ok = result.report.ok if result.report is not None else None
     if args.format == "json":
         _print_json(
             {
@@ -335,7 +337,7 @@ def cmd_fec_export(args: argparse.Namespace) -> int:
                 "entries": result.entries,
                 "definitive": result.definitive,
                 "validated_now": result.validated_now,
-                "check_ok": result.report.ok,
+                "check_ok": checked_ok,
             }
         )
     else:
@@ -346,11 +348,12 @@ def cmd_fec_export(args: argparse.Namespace) -> int:
             + (f", {result.validated_now} écritures validées" if result.validated_now else "")
             + ")"
         )
-        print(
-            "Contrôle du fichier écrit : "
-            + ("conforme" if result.report.ok else "NON CONFORME (tenue fec check pour le détail)")
-        )
-    return 0 if result.report.ok else 1
+        if checked_ok is not None:
+            print(
+                "Contrôle du fichier écrit : "
+                + ("conforme" if checked_ok else "NON CONFORME (tenue fec check pour le détail)")
+            )
+    return 1 if checked_ok is False else 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -515,6 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     fexport.add_argument("--yes", action="store_true", help="confirmer l'export définitif")
     fexport.add_argument("--encoding", default="utf-8", choices=["utf-8", "iso-8859-15"])
     fexport.add_argument("--out", default=".", help="dossier de sortie")
+    fexport.add_argument(
+        "--no-check",
+        action="store_true",
+        help="ne pas recontrôler le fichier écrit (tenue fec check le fera)",
+    )
     fmt(fexport)
     fexport.set_defaults(func=cmd_fec_export)
 
