@@ -775,14 +775,23 @@ def _write_postgresql(
             ) as copy,
         ):
             fh.write(("\t".join(header) + "\r\n").encode(encoding))
-            for data in copy:
-                chunk = bytes(data)
-                count += chunk.count(b"\n")
-                chunk = chunk.replace(b"\n", b"\r\n")
+            rows: list[bytes] = []  # COPY yields one row at a time: write them in blocks
+
+            def flush() -> int:
+                raw = b"".join(rows)
+                rows.clear()
+                block = raw.replace(b"\n", b"\r\n")
                 if encoding == "utf-8":
-                    fh.write(chunk)
+                    fh.write(block)
                 else:
-                    fh.write(decoder.decode(chunk).encode(encoding, errors="replace"))
+                    fh.write(decoder.decode(block).encode(encoding, errors="replace"))
+                return raw.count(b"\n")
+
+            for data in copy:
+                rows.append(bytes(data))
+                if len(rows) >= 10_000:
+                    count += flush()
+            count += flush()
         cursor.execute(
             "SELECT count(DISTINCT entry_id) FROM ledger_line WHERE company_id = %s "
             "AND date BETWEEN %s AND %s",
