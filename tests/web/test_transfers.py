@@ -44,7 +44,7 @@ def test_fec_upload_runs_the_import_and_shows_its_summary(client, people, compan
     assert "Import terminé" in done and "2033 écritures" in done and "hx-get" not in done
     assert Entry.objects.filter(company=company).count() == 2033
     listing = client.get(url).content.decode()
-    assert STANDARD.name in listing
+    assert STANDARD.name in listing and "10\u202f186\u202f219,81" in listing
     again = client.post(
         url, {"type": "fec", "fichier": SimpleUploadedFile(STANDARD.name, STANDARD.read_bytes())}
     )

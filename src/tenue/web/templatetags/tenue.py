@@ -10,9 +10,12 @@ register = template.Library()
 
 
 @register.filter
-def montant(value: Decimal | None) -> str:
+def montant(value: Decimal | str | None) -> str:
+    """A Decimal, or the dotted text a JSON summary keeps (`"1234.56"`), in French."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = money.parse(value)
     return money.format_amount(value, currency=None)
 
 
