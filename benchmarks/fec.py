@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _database import benchmark_url, drop, recreate
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 TENUE = [sys.executable, "-m", "tenue.cli"]
@@ -88,9 +90,8 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="also time the import on SQLite")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        print("DATABASE_URL must point to a PostgreSQL database (it is created and dropped).")
+    url = benchmark_url()
+    if url is None:
         return 2
     import pandas
     import psycopg
@@ -98,10 +99,7 @@ def main() -> int:
     from tenue.formats.fec import COLUMNS
     from tenue.formats.fec_generate import generate_fec
 
-    base_url, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    recreate(url)
     work = Path(tempfile.mkdtemp(prefix="tenue-fec-bench-"))
     env = {**os.environ, "TENUE_HOME": str(work / "home"), "PYTHONPATH": str(ROOT / "src")}
     try:
@@ -212,8 +210,7 @@ def main() -> int:
             import shutil
 
             shutil.rmtree(work, ignore_errors=True)
-            with psycopg.connect(f"{base_url}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop(url)
     return 0
 
 

@@ -27,6 +27,8 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from _database import benchmark_url, drop, recreate
+
 ACCOUNTS = ("6064", "6061", "607", "6132", "626", "6251", "706", "707", "411", "401", "512")
 
 
@@ -99,16 +101,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        print("DATABASE_URL must point to a PostgreSQL database (it is created and dropped).")
+    url = benchmark_url()
+    if url is None:
         return 2
-    import psycopg
-
-    base_url, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    recreate(url)
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenue.settings")
@@ -211,8 +207,7 @@ def main() -> int:
     finally:
         connection.close()
         if not args.keep:
-            with psycopg.connect(f"{base_url}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            drop(url)
     return 0
 
 
