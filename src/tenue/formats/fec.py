@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -284,6 +284,8 @@ class FecReader:
         index = {name: i for i, name in enumerate(layout.columns) if name}
         width = len(layout.columns)
         sep = layout.separator
+        fast = self._fast_record(index, width)
+        padded = (" " + sep, sep + " ")
         with self.path.open("r", encoding=layout.encoding, newline="") as fh:
             fh.readline()
             number = 1
@@ -304,7 +306,9 @@ class FecReader:
                         f"{len(cells)} champs au lieu de {width} (séparateur dans un champ ?)",
                     )
                     continue
-                record = self._record(number, [c.strip() for c in cells], index)
+                if padded[0] in text or padded[1] in text or text[0] == " " or text[-1] == " ":
+                    cells = [c.strip() for c in cells]  # space-padded fields
+                record = fast(number, cells) if fast else self._record(number, cells, index)
                 if record is None:
                     self.dropped_lines += 1
                 else:
@@ -314,6 +318,77 @@ class FecReader:
                 f"{self.signed_amounts} montant(s) négatif(s) passé(s) de l'autre côté "
                 "(débit négatif = crédit)"
             )
+
+    def _fast_record(
+        self, index: dict[str, int], width: int
+    ) -> Callable[[int, list[str]], FecRecord | None] | None:
+        """The common case (Debit/Credit columns, no analytics) read without per-field checks;
+        any field that does not parse falls back to `_record`, which names the problem."""
+        if self.layout.variant != "debit_credit" or self.layout.analytic_groups:
+            return None
+        pick = [index.get(name, width) for name in COLUMNS]  # `width`: an empty cell added
+        (
+            jc,
+            jl,
+            num,
+            ed,
+            acc,
+            accl,
+            aux,
+            auxl,
+            pref,
+            pdate,
+            lab,
+            deb,
+            cred,
+            let,
+            dlet,
+            vdate,
+            mdev,
+            idev,
+        ) = pick
+        parse_date, amount, record = _parse_date, parse_amount, self._record
+
+        def fast(line: int, cells: list[str]) -> FecRecord | None:
+            cells.append("")
+            try:
+                entry_date = parse_date(cells[ed])
+                piece_date = parse_date(cells[pdate]) if cells[pdate] else None
+                lettering_date = parse_date(cells[dlet]) if cells[dlet] else None
+                valid_date = parse_date(cells[vdate]) if cells[vdate] else None
+                debit = amount(cells[deb] or "0")
+                credit = amount(cells[cred] or "0")
+                currency_amount = amount(cells[mdev]) if cells[mdev] else None
+            except ValueError:
+                cells.pop()
+                return record(line, cells, index)
+            if debit < 0 or credit < 0 or (currency_amount is not None and currency_amount < 0):
+                cells.pop()
+                return record(line, cells, index)
+            return FecRecord(
+                line,
+                cells[jc],
+                cells[jl],
+                cells[num],
+                entry_date,
+                cells[acc],
+                cells[accl],
+                cells[aux],
+                cells[auxl],
+                cells[pref],
+                piece_date,
+                cells[lab],
+                debit,
+                credit,
+                cells[let],
+                lettering_date,
+                valid_date,
+                currency_amount,
+                cells[idev],
+                (),
+            )
+
+        return fast
 
     def _record(self, line: int, cells: list[str], index: dict[str, int]) -> FecRecord | None:
         bad = False

@@ -166,6 +166,7 @@ class FecChecker:
         self.total_cents = 0
         self.scattered = 0
         self.unvalidated = 0
+        self.good_accounts: set[str] = set()
         self.first_scattered: tuple[_Entry, int] | None = None
 
     def problem(
@@ -226,17 +227,18 @@ class FecChecker:
 
     def _fields(self, r: FecRecord) -> None:
         line = r.line
-        for name, value in (
-            ("JournalCode", r.journal_code),
-            ("JournalLib", r.journal_lib),
-            ("EcritureNum", r.number),
-            ("CompteNum", r.account),
-            ("CompteLib", r.account_lib),
-        ):
-            if not value:
-                self.problem(
-                    line, name, "champ obligatoire vide", blocking=name in BLOCKING_WHEN_EMPTY
-                )
+        if not (r.journal_code and r.journal_lib and r.number and r.account and r.account_lib):
+            for name, value in (
+                ("JournalCode", r.journal_code),
+                ("JournalLib", r.journal_lib),
+                ("EcritureNum", r.number),
+                ("CompteNum", r.account),
+                ("CompteLib", r.account_lib),
+            ):
+                if not value:
+                    self.problem(
+                        line, name, "champ obligatoire vide", blocking=name in BLOCKING_WHEN_EMPTY
+                    )
         if r.piece_date is None:
             self.problem(line, "PieceDate", "champ obligatoire vide")
         if not r.piece_ref:
@@ -274,7 +276,9 @@ class FecChecker:
         if (r.currency_amount is None) != (not r.currency):
             self.problem(line, "Idevise", "Montantdevise et Idevise vont ensemble", WARNING)
         account = r.account
-        if account and (len(account) < 3 or not account[:3].isdigit()):
+        if account in self.good_accounts:
+            pass
+        elif account and (len(account) < 3 or not account[:3].isdigit()):
             self.problem(
                 line,
                 "CompteNum",
@@ -288,6 +292,8 @@ class FecChecker:
                 f"compte {account} hors des classes 1 à 7 du plan comptable",
                 blocking=not pcg.is_valid(account),
             )
+        elif account:
+            self.good_accounts.add(account)
         if r.aux:
             if not account.startswith("4"):
                 self.problem(
