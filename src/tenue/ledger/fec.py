@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
 from tenue.core import money, pcg
 from tenue.core.entries import Analytic
@@ -489,22 +490,26 @@ def _letterings(
     parties: dict[str, ThirdParty],
     result: FecImportResult,
 ) -> dict[tuple[str, str, str], int]:
+    now = timezone.now()
     rows = [
-        Lettering(
-            company=company,
-            account=accounts[account],
-            third_party=parties.get(aux) if aux else None,
-            code=code,
-            date=day,
-            complete=cents == 0,
+        (
+            company.pk,
+            accounts[account].pk,
+            parties[aux].pk if aux else None,
+            code,
+            day,
+            cents == 0,
+            now,
         )
         for (account, aux, code), (day, cents) in plan.letterings.items()
     ]
-    created = Lettering.objects.bulk_create(rows, batch_size=2000)
-    result.letterings = len(created)
-    if any(r.pk is None for r in created):  # pragma: no cover - both databases return ids
-        raise RuntimeError("identifiants de lettrage non retournés")
-    return {key: row.pk for key, row in zip(plan.letterings, created, strict=True)}
+    ids = bulk.insert_rows(
+        Lettering,
+        ("company_id", "account_id", "third_party_id", "code", "date", "complete", "created_at"),
+        rows,
+    )
+    result.letterings = len(ids)
+    return dict(zip(plan.letterings, ids, strict=True))
 
 
 def _write_entries(
