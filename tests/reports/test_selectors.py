@@ -115,3 +115,12 @@ def test_sums_are_exact_to_the_cent_even_where_floats_drift(company):
     )
     ledger = selectors.general_ledger(company=company, period=YEAR, account_prefix="6064")
     assert ledger.page.items[-1].running_balance == Decimal("29999999999999.70")
+
+
+def test_opening_entries_come_first_within_their_day(company, post):
+    post("AC", "2025-01-01", ("6064", "10.00", ""), ("401", "", "10.00"))
+    post("AN", "2025-01-01", ("512", "100.00", ""), ("101", "", "100.00"))
+    rows = selectors.journal(company=company, period=YEAR).page.items
+    assert [r.journal for r in rows] == ["AN", "AN", "AC", "AC"]
+    ledger = selectors.general_ledger(company=company, period=YEAR).page.items
+    assert ledger[0].journal == "AN"

@@ -47,7 +47,6 @@ from tenue.ledger import bulk
 from tenue.ledger.models import (
     Account,
     Entry,
-    EntryStatus,
     FiscalYear,
     ImportKind,
     ImportRecord,
@@ -933,11 +932,3 @@ def _export_rows(company: Company, year: FiscalYear) -> Iterator[_ExportRow]:
         if len(chunk) >= 5000:
             yield from flush()
     yield from flush()
-
-
-def entry_status_counts(company: Company, year: FiscalYear) -> dict[str, int]:
-    rows = Entry.objects.filter(company=company, fiscal_year=year)
-    return {
-        "posted": rows.filter(status=EntryStatus.POSTED).count(),
-        "validated": rows.filter(status=EntryStatus.VALIDATED).count(),
-    }

@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
 from tenue.core import entries as core
 from tenue.core import money, pcg
@@ -748,11 +747,3 @@ def lettering_remove(*, lettering: Lettering, by: Any = None) -> None:
             by=by, action="lettering_remove", company=company, obj=lettering, code=lettering.code
         )
         lettering.delete()
-
-
-def next_number_preview(*, journal: Journal, year: FiscalYear) -> int:
-    """The number the next entry of a journal would get (for display only)."""
-    last = JournalSequence.objects.filter(journal=journal, fiscal_year=year).aggregate(
-        n=Max("last_number")
-    )["n"]
-    return (last or 0) + 1

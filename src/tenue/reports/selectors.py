@@ -13,12 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from django.db.models import F, Q, Window
+from django.db.models import Case, F, IntegerField, Q, Value, When, Window
 
 from tenue.core import money
 from tenue.core.periods import Period
 from tenue.firms.models import Company
-from tenue.ledger.models import FiscalYear, Line, ThirdPartyKind
+from tenue.ledger.models import FiscalYear, JournalKind, Line, ThirdPartyKind
 from tenue.ledger.sums import cents_to_money, debit_minus_credit, exact_sum, running_cents, to_money
 
 T = TypeVar("T")
@@ -52,6 +52,15 @@ class Totals:
     @property
     def balanced(self) -> bool:
         return self.debit == self.credit
+
+
+# Within a day, opening entries (à-nouveaux) come first, then journals by code, entries by number.
+OPENING_FIRST = Case(
+    When(entry__journal__kind=JournalKind.OPENING, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+BOOK_ORDER = ["date", "opening_first", "entry__journal__code", "entry__number", "position"]
 
 
 def _bounds(page: int, page_size: int) -> tuple[int, int]:
@@ -115,18 +124,22 @@ def journal(
     if journal_code:
         lines = lines.filter(entry__journal__code=journal_code)
     start, stop = _bounds(page, page_size)
-    rows = lines.order_by("date", "entry__journal__code", "entry__number", "position").values_list(
-        "date",
-        "entry__journal__code",
-        "entry__number",
-        "entry__piece_ref",
-        "account__number",
-        "third_party__aux_number",
-        "label",
-        "debit",
-        "credit",
-        "entry__status",
-    )[start:stop]
+    rows = (
+        lines.annotate(opening_first=OPENING_FIRST)
+        .order_by(*BOOK_ORDER)
+        .values_list(
+            "date",
+            "entry__journal__code",
+            "entry__number",
+            "entry__piece_ref",
+            "account__number",
+            "third_party__aux_number",
+            "label",
+            "debit",
+            "credit",
+            "entry__status",
+        )[start:stop]
+    )
     items = [
         JournalRow(d, j, n, p, a, x or "", lab, de, cr, st)
         for d, j, n, p, a, x, lab, de, cr, st in rows
@@ -189,7 +202,7 @@ def general_ledger(
             .values_list("account__number", "b")
         ):
             opening[number] = to_money(balance)
-    order = ["date", "entry__journal__code", "entry__number", "position"]
+    order = BOOK_ORDER
     running = Window(
         running_cents(F("debit") - F("credit")),
         partition_by=[F("account_id")],
@@ -197,7 +210,8 @@ def general_ledger(
     )
     start, stop = _bounds(page, page_size)
     rows = (
-        lines.annotate(running=running)
+        lines.annotate(opening_first=OPENING_FIRST)
+        .annotate(running=running)
         .order_by("account__number", *order)
         .values_list(
             "account__number",
