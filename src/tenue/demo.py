@@ -164,9 +164,8 @@ class DemoResult:
 
 
 LOGIN_HELP = (
-    f"Connexion : http://127.0.0.1:8000/  identifiant « expert », mot de passe "
-    f"« {PASSWORD} » (aussi « collab » : collaborateur, « dirigeant » : dirigeant de "
-    "la boulangerie)"
+    f"Connexion : identifiant « expert », mot de passe « {PASSWORD} » (aussi « collab » : "
+    "collaborateur, « dirigeant » : dirigeant de la boulangerie)"
 )
 
 
