@@ -393,7 +393,7 @@ def entries_validate(
 
 
 def validate_with_dates(
-    *, company: Company, items: Sequence[tuple[int, date]], by: Any = None, chunk: int = 5000
+    *, company: Company, items: Sequence[tuple[int, date]], by: Any = None, chunk: int = 20000
 ) -> int:
     """Validate entries, each on its own date (an import keeps the source's ValidDate), in the
     given order, in one transaction; the chain is computed chunk by chunk to bound memory."""
@@ -408,23 +408,24 @@ def validate_with_dates(
                 row["id"]: row
                 for row in Entry.objects.select_for_update(of=("self",))
                 .filter(pk__in=ids)
-                .values(*chain.ENTRY_FIELDS)
+                .values(*STATE_FIELDS)
             }
             problems = _validation_problems(company, part, rows)
             if problems:
                 raise Refused(problems)
-            lines = chain.lines_by_entry(ids)
+            digests = chain.content_digests(ids)
             updates = []
             for pk, valid_date in part:
-                row = rows[pk]
                 head.last_seq += 1
-                row["valid_date"], row["validation_seq"] = valid_date, head.last_seq
-                head.last_hash = chain.chain_hash(head.last_hash, row, lines[pk])
+                head.last_hash = chain.link(head.last_hash, digests[pk], valid_date, head.last_seq)
                 updates.append((valid_date, head.last_seq, head.last_hash, pk))
             bulk.mark_validated(updates)
         head.save(update_fields=["last_seq", "last_hash"])
         audit.record(by=by, action="entries_validate", company=company, count=len(items))
     return len(items)
+
+
+STATE_FIELDS = ("id", "company_id", "journal__code", "number", "date", "status", "valid_date")
 
 
 def _validation_problems(
@@ -482,13 +483,15 @@ def ledger_verify(*, company: Company) -> list[Problem]:
     validated = (
         Entry.objects.filter(company=company, status=EntryStatus.VALIDATED)
         .order_by("validation_seq")
-        .values(*chain.ENTRY_FIELDS)
+        .values(
+            "id", "journal__code", "number", "date", "valid_date", "validation_seq", "chain_hash"
+        )
     )
     batch: list[dict[str, Any]] = []
 
     def flush() -> None:
         nonlocal previous, expected_seq
-        lines = chain.lines_by_entry([row["id"] for row in batch])
+        digests = chain.content_digests([row["id"] for row in batch])
         for row in batch:
             if row["validation_seq"] != expected_seq:
                 problems.append(
@@ -498,7 +501,10 @@ def ledger_verify(*, company: Company) -> list[Problem]:
                         "validation_seq",
                     )
                 )
-            if chain.chain_hash(previous, row, lines[row["id"]]) != row["chain_hash"]:
+            link = chain.link(
+                previous, digests[row["id"]], row["valid_date"], row["validation_seq"]
+            )
+            if link != row["chain_hash"]:
                 problems.append(
                     Problem(
                         f"écriture {chain.label(row)} du {row['date']:%d/%m/%Y} modifiée après "
@@ -510,9 +516,9 @@ def ledger_verify(*, company: Company) -> list[Problem]:
             expected_seq = (row["validation_seq"] or expected_seq) + 1
         batch.clear()
 
-    for row in validated.iterator(chunk_size=5000):
+    for row in validated.iterator(chunk_size=20000):
         batch.append(row)
-        if len(batch) >= 5000:
+        if len(batch) >= 20000:
             flush()
     flush()
     if head is not None and head.last_seq != expected_seq - 1:
