@@ -196,3 +196,13 @@ def test_export_paths_write_the_same_bytes(company, tmp_path):
     assert exported.path.read_bytes() == python_path.read_bytes()
     assert "Four\\nitures" in python_path.read_text(encoding="utf-8")
     assert exported.report is None
+
+
+def test_import_into_a_closed_year_is_refused(company, tmp_path):
+    year = FiscalYear.objects.get(company=company)
+    year.status = "closed"
+    year.save()
+    generated = generate_fec(tmp_path, lines=100, year_end=year.end)
+    with pytest.raises(Refused, match="clôturé"):
+        fec_import(company=company, path=generated.path)
+    assert not Entry.objects.filter(company=company).exists()

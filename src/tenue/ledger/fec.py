@@ -48,6 +48,7 @@ from tenue.ledger.models import (
     Account,
     Entry,
     FiscalYear,
+    FiscalYearStatus,
     ImportKind,
     ImportRecord,
     Journal,
@@ -58,6 +59,7 @@ from tenue.ledger.models import (
     ThirdParty,
     ThirdPartyKind,
 )
+from tenue.ledger.services import entries_validate_until, validate_with_dates
 
 Progress = Callable[[str, int, int], None]
 
@@ -283,6 +285,26 @@ def _years_for(
     def covered(day: date) -> bool:
         return any(y.start <= day <= y.end for y in years)
 
+    closed = [
+        y
+        for y in years
+        if y.status != FiscalYearStatus.OPEN
+        and y.start <= last
+        and y.end >= first
+        and any(y.start <= d <= y.end for d in dates)
+    ]
+    if closed:
+        return (
+            years,
+            [],
+            [
+                Problem(
+                    f"l'exercice {closed[0]} est clôturé : aucune écriture ne peut y entrer",
+                    "EcritureDate",
+                )
+            ],
+        )
+
     uncovered = [d for d in (first, last) if not covered(d)]
     if not uncovered:
         return years, [], []
@@ -390,8 +412,6 @@ def fec_import(
         if to_validate:
             if progress:
                 progress("validation", 0, len(to_validate))
-            from tenue.ledger.services import validate_with_dates
-
             result.validated = validate_with_dates(
                 company=company, items=[(pk, vd) for vd, _, _, _, pk in to_validate], by=by
             )
@@ -667,8 +687,6 @@ def fec_export(
         raise Refused([Problem(f"encodage non proposé : {encoding}", "encoding")])
     validated_now = 0
     if definitive:
-        from tenue.ledger.services import entries_validate_until
-
         validated_now = entries_validate_until(
             company=company, until=year.end, valid_date=date.today(), by=by
         )
