@@ -105,3 +105,23 @@ def test_bulk_post_is_all_or_nothing_and_numbers_in_date_order(company):
         entry=make_entry("AC", "2025-03-21", ("6064", "1.00", ""), ("401", "", "1.00")),
     )
     assert nxt.number == 4
+
+
+def test_large_bulk_post_refreshes_statistics_on_postgresql(
+    company, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    entries = [
+        make_entry("OD", "2025-04-01", ("6064", "1.00", ""), ("401", "", "1.00"))
+        for _ in range(5000)
+    ]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        entries_post(company=company, entries=entries)
+    if connection.vendor != "postgresql":
+        assert callbacks == []  # SQLite keeps no planner statistics to refresh
+        return
+    assert len(callbacks) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'ledger_line'")
+        assert cursor.fetchone()[0] is not None

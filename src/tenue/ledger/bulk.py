@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tenue.ledger.models import Entry, EntryStatus, Line
@@ -295,3 +295,26 @@ def mark_validated(updates: Sequence[tuple[Any, ...]]) -> None:
                 "validation_seq = %s, chain_hash = %s WHERE id = %s",
                 updates,
             )
+
+
+LEDGER_TABLES = (
+    "ledger_entry",
+    "ledger_line",
+    "ledger_lettering",
+    "ledger_account",
+    "ledger_thirdparty",
+)
+
+
+def refresh_statistics_after_commit(rows_written: int) -> None:
+    """After a large write, have PostgreSQL refresh the ledger tables' statistics once the
+    transaction commits: with stale ones, the next reports and exports of those rows get plans
+    made for empty tables (measured: a 200 000-line FEC export 2,6× slower)."""
+    if connection.vendor != "postgresql" or rows_written < 10_000:
+        return
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(LEDGER_TABLES))
+
+    transaction.on_commit(analyze)

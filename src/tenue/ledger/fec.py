@@ -423,6 +423,7 @@ def fec_import(
             summary=result.summary(),
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
+        bulk.refresh_statistics_after_commit(result.lines)
         audit.record(
             by=by,
             action="fec_import",

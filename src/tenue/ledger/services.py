@@ -377,6 +377,7 @@ def entries_post_with_ids(
             sequence.save(update_fields=["last_number", "last_date"])
         line_ids = iter(bulk.insert_entries(pending, resolver, batch_size=batch_size))
         posted = [(entry, [next(line_ids) for _ in entry.lines]) for _, entry in pending]
+        bulk.refresh_statistics_after_commit(sum(len(ids) for _, ids in posted))
         audit.record(by=by, action="entries_post", company=company, count=len(pending))
     return posted
 
