@@ -815,9 +815,8 @@ def _write_postgresql(
                 if len(rows) >= 10_000:
                     count += flush()
             count += flush()
-        cursor.execute(
-            "SELECT count(DISTINCT entry_id) FROM ledger_line WHERE company_id = %s "
-            "AND date BETWEEN %s AND %s",
+        cursor.execute(  # an entry's lines share its date: count entries, not lines
+            "SELECT count(*) FROM ledger_entry WHERE company_id = %s AND date BETWEEN %s AND %s",
             [company.pk, year.start, year.end],
         )
         entries = cursor.fetchone()[0]
