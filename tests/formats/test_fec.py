@@ -185,3 +185,12 @@ def test_amount_sign_variant_and_analytic_columns(tmp_path):
         ("Site", "Paris", Decimal("100.00")),
     ]
     assert check_fec(path).ok
+
+
+def test_wrong_forced_encoding_costs_only_the_unreadable_lines():
+    reader = FecReader(PIPE, encoding="utf-8")
+    records = list(reader)
+    bad = [p for p in reader.problems if "illisible en utf-8" in p.message]
+    assert bad and len(records) + len(bad) == 934
+    assert all(p.source.line > 1 for p in bad)
+    assert check_fec(PIPE, encoding="utf-8", year_end=date(2023, 12, 31)).blocking

@@ -286,12 +286,26 @@ class FecReader:
         sep = layout.separator
         fast = self._fast_record(index, width)
         padded = (" " + sep, sep + " ")
-        with self.path.open("r", encoding=layout.encoding, newline="") as fh:
+        # Lines are decoded one by one, so that a byte the encoding cannot read costs that
+        # line (reported with its number), not the rest of the file.
+        encoding = "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding
+        with self.path.open("rb") as fh:
             fh.readline()
             number = 1
-            for raw in fh:
+            for line_bytes in fh:
                 number += 1
-                text = raw.rstrip("\r\n")
+                try:
+                    text = line_bytes.decode(encoding).rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    self.line_count += 1
+                    self.dropped_lines += 1
+                    self.problem(
+                        number,
+                        None,
+                        f"octet illisible en {encoding} à la position "
+                        f"{exc.start + 1} (essayez un autre encodage)",
+                    )
+                    continue
                 if not text.strip():
                     continue
                 self.line_count += 1
