@@ -106,3 +106,15 @@ def test_template_downloads(client, people, company):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     csv = client.get(reverse("web:entries_template", args=[company.slug, "csv"]))
     assert "Journal;Date" in csv.content.decode("utf-8-sig")
+
+
+def test_uploaded_file_names_cannot_leave_the_imports_folder(client, people, company, settings):
+    client.force_login(people["accountant"])
+    upload = SimpleUploadedFile("..", b"JournalCode\tx\n")
+    response = client.post(
+        reverse("web:transfers", args=[company.slug]), {"type": "fec", "fichier": upload}
+    )
+    assert response.status_code == 302
+    saved = list((settings.TENUE_HOME / "imports").rglob("*"))
+    assert any(p.name == "fichier" for p in saved)
+    assert all(settings.TENUE_HOME / "imports" in p.parents for p in saved)

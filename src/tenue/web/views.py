@@ -10,10 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import get_valid_filename
 
 from tenue import tasks
 from tenue.core.periods import Period
@@ -149,7 +151,11 @@ def _save_upload(company: Company, upload: Any, folder: str) -> Path:
     """Keep the uploaded file under TENUE_HOME/imports/<dossier>/<folder>/ (sources are kept)."""
     target = settings.TENUE_HOME / "imports" / company.slug / folder
     target.mkdir(parents=True, exist_ok=True)
-    path = target / Path(upload.name).name
+    try:  # the sender's name, made safe for the disk ("../x" and the like lose their path)
+        safe = get_valid_filename(Path(upload.name).name)
+    except SuspiciousFileOperation:
+        safe = "fichier"
+    path = target / safe
     with path.open("wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
