@@ -108,13 +108,13 @@ def test_template_downloads(client, people, company):
     assert "Journal;Date" in csv.content.decode("utf-8-sig")
 
 
-def test_uploaded_file_names_cannot_leave_the_imports_folder(client, people, company, settings):
+def test_uploaded_file_names_are_made_safe_for_the_disk(client, people, company, settings):
     client.force_login(people["accountant"])
-    upload = SimpleUploadedFile("..", b"JournalCode\tx\n")
+    upload = SimpleUploadedFile("Relevé 2024 (copie)?.txt", b"JournalCode\tx\n")
     response = client.post(
         reverse("web:transfers", args=[company.slug]), {"type": "fec", "fichier": upload}
     )
     assert response.status_code == 302
-    saved = list((settings.TENUE_HOME / "imports").rglob("*"))
-    assert any(p.name == "fichier" for p in saved)
+    saved = [p for p in (settings.TENUE_HOME / "imports").rglob("*") if p.is_file()]
+    assert [p.name for p in saved] == ["Relevé_2024_copie.txt"]
     assert all(settings.TENUE_HOME / "imports" in p.parents for p in saved)
