@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tenue.firms",
     "tenue.ledger",
     "tenue.analytics",
+    "tenue.documents",
     "tenue.reports",
     "tenue.web",
 ]

@@ -206,3 +206,40 @@ def test_entries_template(capsys, tmp_path, db):
     target = tmp_path / "modele.xlsx"
     code, _, _ = run(capsys, "import", "entries", "--template", "--out", str(target))
     assert code == 0 and target.read_bytes()[:2] == b"PK"
+
+
+def test_documents_add_and_list(company, capsys, tmp_path, settings):
+    from tests.documents.test_services import PDF
+
+    settings.MEDIA_ROOT = tmp_path / "documents"
+    bad = tmp_path / "virus.exe"
+    bad.write_bytes(b"MZ\x90\x00")
+    code, out, _ = run(
+        capsys,
+        "documents",
+        "add",
+        str(PDF),
+        str(PDF),
+        str(bad),
+        "--dossier",
+        company.slug,
+        "--category",
+        "achat",
+        "--format",
+        "json",
+    )
+    results = json.loads(out)
+    assert code == 1  # one file refused
+    assert results[0]["kind"] == "pdf" and results[0]["duplicate_of"] is None
+    assert results[1]["duplicate_of"] == results[0]["id"]
+    assert "non accepté" in results[2]["refused"][0]
+    code, out, _ = run(capsys, "documents", "list", "--dossier", company.slug, "--format", "json")
+    listed = json.loads(out)
+    assert [(d["status"], d["category"], d["channel"]) for d in listed] == [
+        ("received", "purchase", "upload"),
+        ("duplicate", "purchase", "upload"),
+    ]
+    code, out, _ = run(
+        capsys, "documents", "list", "--dossier", company.slug, "--status", "duplicate"
+    )
+    assert code == 0 and "doublon de" in out

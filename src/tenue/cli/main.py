@@ -403,6 +403,92 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+CATEGORIES = {"achat": "purchase", "vente": "sale", "ndf": "expense_report", "admin": "admin"}
+
+
+def cmd_documents_add(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tenue.core.problems import Refused
+    from tenue.documents.services import document_ingest
+
+    company = _company(args.dossier)
+    results, failed = [], 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            ingested = document_ingest(
+                company=company,
+                name=path.name,
+                data=path.read_bytes(),
+                category=CATEGORIES[args.category],
+                channel="upload",
+                sender="ligne de commande",
+            )
+        except Refused as exc:
+            failed += 1
+            results.append({"file": name, "refused": [str(p) for p in exc.problems]})
+            continue
+        except OSError as exc:
+            failed += 1
+            results.append({"file": name, "refused": [f"{name} : illisible ({exc.strerror})"]})
+            continue
+        doc = ingested.document
+        results.append(
+            {
+                "file": name,
+                "id": doc.pk,
+                "sha256": doc.sha256,
+                "kind": doc.kind,
+                "duplicate_of": doc.duplicate_of_id,
+            }
+        )
+    if args.format == "json":
+        _print_json(results)
+    else:
+        for r in results:
+            if "refused" in r:
+                print(f"REFUSÉ {r['file']} : {'; '.join(r['refused'])}")
+            elif r["duplicate_of"]:
+                print(f"doublon {r['file']} : déjà reçu (pièce {r['duplicate_of']})")
+            else:
+                print(f"reçu   {r['file']} : pièce {r['id']} ({r['kind']})")
+    return 1 if failed else 0
+
+
+def cmd_documents_list(args: argparse.Namespace) -> int:
+    from tenue.documents.models import Document
+
+    company = _company(args.dossier)
+    documents = Document.objects.filter(company=company, deleted_at__isnull=True)
+    if args.status:
+        documents = documents.filter(status=args.status)
+    rows = [
+        {
+            "id": d.pk,
+            "name": d.original_name,
+            "sha256": d.sha256,
+            "category": d.category,
+            "channel": d.channel,
+            "status": d.status,
+            "kind": d.kind,
+            "received_at": d.received_at.isoformat(),
+            "duplicate_of": d.duplicate_of_id,
+        }
+        for d in documents.order_by("id")
+    ]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        for r in rows:
+            dup = f" doublon de {r['duplicate_of']}" if r["duplicate_of"] else ""
+            print(
+                f"{r['id']:>6} {r['status']:<10} {r['category']:<15} {r['channel']:<8} "
+                f"{r['sha256'][:12]} {r['name']}{dup}"
+            )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -537,6 +623,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--journal", default="OD", help="(payroll) code du journal de paie")
     fmt(imp)
     imp.set_defaults(func=cmd_import)
+
+    documents = sub.add_parser("documents", help="pièces (factures, notes de frais…)")
+    dsub2 = documents.add_subparsers(dest="action", required=True)
+    dadd = dsub2.add_parser("add", help="déposer des fichiers dans un dossier")
+    dadd.add_argument("files", nargs="+")
+    dadd.add_argument("--dossier", required=True)
+    dadd.add_argument("--category", required=True, choices=list(CATEGORIES))
+    fmt(dadd)
+    dadd.set_defaults(func=cmd_documents_add)
+    dlist = dsub2.add_parser("list", help="lister les pièces d'un dossier")
+    dlist.add_argument("--dossier", required=True)
+    dlist.add_argument(
+        "--status", choices=["received", "reading", "to_review", "booked", "rejected", "duplicate"]
+    )
+    fmt(dlist)
+    dlist.set_defaults(func=cmd_documents_list)
 
     manage = sub.add_parser("manage", help="commandes d'administration Django", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,0 +1,83 @@
+"""Documents (pièces) of a dossier.
+
+A document is one file in storage, identified in its dossier by its SHA-256: the same file sent
+twice is stored once, and its second arrival is a row of its own, with status `duplicate` and a
+link to the first. Nothing is ever hard-deleted: deletion sets `deleted_at`, and the file stays
+retrievable.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tenue.firms.models import Company
+
+
+class Category(models.TextChoices):
+    PURCHASE = "purchase", "Achat"
+    SALE = "sale", "Vente"
+    EXPENSE_REPORT = "expense_report", "Note de frais"
+    ADMIN = "admin", "Administratif"
+
+
+class Channel(models.TextChoices):
+    UPLOAD = "upload", "Dépôt"
+    MOBILE = "mobile", "Mobile"
+    EMAIL = "email", "E-mail"
+    CONNECTOR = "connector", "Connecteur"
+    API = "api", "API"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Reçue"
+    READING = "reading", "En lecture"
+    TO_REVIEW = "to_review", "À revoir"
+    BOOKED = "booked", "Comptabilisée"
+    REJECTED = "rejected", "Rejetée"
+    DUPLICATE = "duplicate", "Doublon"
+
+
+class Document(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField("nom d'origine", max_length=255)
+    size = models.PositiveBigIntegerField()
+    kind = models.CharField("type détecté", max_length=10)
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
+    channel = models.CharField("canal", max_length=10, choices=Channel.choices)
+    sender = models.CharField("expéditeur", max_length=255, blank=True)
+    received_at = models.DateTimeField("reçue le", auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    tags = models.JSONField(default=list, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "pièce"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # one original per file and dossier; later arrivals are duplicates pointing to it
+            models.UniqueConstraint(
+                fields=["company", "sha256"],
+                condition=Q(duplicate_of__isnull=True),
+                name="document_original_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="duplicate", duplicate_of__isnull=False)
+                | (~Q(status="duplicate") & Q(duplicate_of__isnull=True)),
+                name="document_duplicate_has_original",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "status"], name="document_status_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,162 @@
+"""Writes on documents: ingest (every channel goes through it), tag, delete (soft) and restore.
+
+`document_ingest` refuses, with a reason the sender sees: an empty file, a file over the size
+limit (TENUE_DOCUMENT_MAX_BYTES, 25 MB by default), a type not accepted (detected from the
+content). A file already in the dossier is not stored again: the arrival is recorded as a
+duplicate of the first. The file is written to storage before its row, inside the transaction,
+so that a row never points to a missing file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenue.core.problems import Problem, Refused
+from tenue.documents import filetypes
+from tenue.documents.models import Category, Channel, Document, Status
+from tenue.firms import audit
+from tenue.firms.models import Company
+from tenue.firms.permissions import Action, require
+
+
+@dataclass(frozen=True)
+class Ingested:
+    document: Document
+    duplicate: bool
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "TENUE_DOCUMENT_MAX_BYTES", 25 * 1024 * 1024))
+
+
+def document_ingest(
+    *,
+    company: Company,
+    name: str,
+    data: bytes,
+    category: str,
+    channel: str,
+    sender: str = "",
+    tags: list[str] | None = None,
+    comment: str = "",
+    by: Any = None,
+) -> Ingested:
+    """Store one file as a document of the dossier (see the module docstring)."""
+    require(by, Action.VIEW, company)  # the company's own users drop documents too
+    problems = []
+    if category not in Category.values:
+        problems.append(Problem(f"catégorie inconnue « {category} »", "category"))
+    if channel not in Channel.values:
+        problems.append(Problem(f"canal inconnu « {channel} »", "channel"))
+    if not data:
+        problems.append(Problem(f"{name} : fichier vide", "file"))
+    elif len(data) > max_bytes():
+        problems.append(
+            Problem(
+                f"{name} : {len(data) / 1e6:.1f} Mo, au-delà de la limite de "
+                f"{max_bytes() / 1e6:.0f} Mo",
+                "file",
+            )
+        )
+    kind = filetypes.detect(data) if data else None
+    if data and kind is None:
+        problems.append(
+            Problem(
+                f"{name} : type de fichier non accepté (acceptés : PDF, PNG, JPEG, XLS, XLSX, DOC, "
+                "DOCX, TXT, CSV, XML)",
+                "file",
+            )
+        )
+    if problems:
+        raise Refused(problems)
+    assert kind is not None
+    digest = hashlib.sha256(data).hexdigest()
+    user = by if getattr(by, "is_authenticated", False) else None
+    fields = {
+        "company": company,
+        "sha256": digest,
+        "original_name": name[:255],
+        "size": len(data),
+        "kind": kind,
+        "category": category,
+        "channel": channel,
+        "sender": sender[:255],
+        "tags": list(tags or []),
+        "comment": comment,
+        "created_by": user,
+    }
+    with transaction.atomic():
+        original = Document.objects.filter(
+            company=company, sha256=digest, duplicate_of__isnull=True
+        ).first()
+        if original is not None:
+            document = Document.objects.create(
+                file=original.file.name, status=Status.DUPLICATE, duplicate_of=original, **fields
+            )
+            audit.record(
+                by=by,
+                action="document_duplicate",
+                company=company,
+                obj=document,
+                original=original.pk,
+            )
+            return Ingested(document, True)
+        path = f"{company.slug}/{digest[:2]}/{digest}.{kind}"
+        if not default_storage.exists(path):
+            path = default_storage.save(path, ContentFile(data))
+        try:
+            with transaction.atomic():
+                document = Document.objects.create(file=path, **fields)
+        except IntegrityError:  # the same file arrived at the same moment by another channel
+            original = Document.objects.get(
+                company=company, sha256=digest, duplicate_of__isnull=True
+            )
+            document = Document.objects.create(
+                file=original.file.name, status=Status.DUPLICATE, duplicate_of=original, **fields
+            )
+            return Ingested(document, True)
+        audit.record(
+            by=by,
+            action="document_ingest",
+            company=company,
+            obj=document,
+            name=name,
+            channel=channel,
+        )
+    return Ingested(document, False)
+
+
+def document_delete(*, document: Document, by: Any = None) -> Document:
+    """Hide a document; its file stays in storage and the document can be restored."""
+    require(by, Action.VIEW, document.company)
+    document.deleted_at = timezone.now()
+    document.save(update_fields=["deleted_at"])
+    audit.record(by=by, action="document_delete", company=document.company, obj=document)
+    return document
+
+
+def document_restore(*, document: Document, by: Any = None) -> Document:
+    require(by, Action.VIEW, document.company)
+    document.deleted_at = None
+    document.save(update_fields=["deleted_at"])
+    audit.record(by=by, action="document_restore", company=document.company, obj=document)
+    return document
+
+
+def document_annotate(
+    *, document: Document, tags: list[str], comment: str, by: Any = None
+) -> Document:
+    require(by, Action.VIEW, document.company)
+    document.tags = [t.strip() for t in tags if t.strip()]
+    document.comment = comment
+    document.save(update_fields=["tags", "comment"])
+    audit.record(by=by, action="document_annotate", company=document.company, obj=document)
+    return document
