@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from tenue import tasks
 from tenue.core.periods import Period
@@ -284,4 +285,106 @@ def entries_template(request: HttpRequest, slug: str, extension: str) -> HttpRes
         spreadsheet_entries.template_csv().encode("utf-8"),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="modele-ecritures.csv"'},
+    )
+
+
+# --- documents (pièces) ---------------------------------------------------------------------
+
+CATEGORY_CHOICES = (
+    ("purchase", "Achat"),
+    ("sale", "Vente"),
+    ("expense_report", "Note de frais"),
+    ("admin", "Administratif"),
+)
+
+
+@login_required
+def documents(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dossier's documents; dropping one or many files (drag and drop or file picker)."""
+    from tenue.core.problems import Refused
+    from tenue.documents.models import Document
+    from tenue.documents.services import document_ingest
+
+    company = company_for(request.user, slug)
+    outcomes: list[str] = []
+    if request.method == "POST":
+        uploads = request.FILES.getlist("fichiers")
+        category = request.POST.get("categorie", "purchase")
+        received = []
+        for upload in uploads:
+            try:
+                ingested = document_ingest(
+                    company=company,
+                    name=upload.name,
+                    data=upload.read(),
+                    category=category,
+                    channel="upload",
+                    sender=request.user.get_username(),
+                    by=request.user,
+                )
+            except Refused as exc:
+                outcomes.append("Refusé — " + " ; ".join(p.message for p in exc.problems))
+                continue
+            received.append(ingested)
+            outcomes.append(
+                f"{upload.name} : déjà reçu, enregistré comme doublon"
+                if ingested.duplicate
+                else f"{upload.name} : reçu"
+            )
+        if not uploads:
+            outcomes.append("Choisissez au moins un fichier.")
+        if len(uploads) == 1 and len(received) == 1 and not received[0].duplicate:
+            return redirect(reverse("web:document", args=[slug, received[0].document.pk]))
+    listing = Document.objects.filter(company=company, deleted_at__isnull=True)
+    return render(
+        request,
+        "web/documents.html",
+        {
+            "company": company,
+            "tab": "documents",
+            "outcomes": outcomes,
+            "categories": CATEGORY_CHOICES,
+            "documents": listing.order_by("-received_at")[:200],
+        },
+    )
+
+
+@login_required
+def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One document: its file, and the form for tags and comment."""
+    from tenue.documents.models import Document
+    from tenue.documents.services import document_annotate
+
+    company = company_for(request.user, slug)
+    found = Document.objects.filter(company=company, pk=pk).first()
+    if found is None:
+        raise Http404("Pièce introuvable")
+    if request.method == "POST":
+        tags = request.POST.get("tags", "").split(",")
+        document_annotate(
+            document=found, tags=tags, comment=request.POST.get("commentaire", ""), by=request.user
+        )
+        messages.success(request, "Tags et commentaire enregistrés.")
+        return redirect(reverse("web:documents", args=[slug]))
+    return render(
+        request, "web/document.html", {"company": company, "tab": "documents", "document": found}
+    )
+
+
+@xframe_options_sameorigin  # the document page previews it in a frame
+@login_required
+def document_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from tenue.documents.filetypes import MIME
+    from tenue.documents.models import Document
+
+    company = company_for(request.user, slug)
+    found = Document.objects.filter(company=company, pk=pk).first()
+    if found is None:
+        raise Http404("Pièce introuvable")
+    inline = found.kind in ("pdf", "png", "jpeg")
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=not inline,
+        filename=found.original_name,
+        content_type=MIME[found.kind],
     )

@@ -1,0 +1,78 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tenue.documents.models import Document, Status
+from tenue.firms.models import CompanyRole, FirmRole
+from tenue.firms.services import company_member_add, firm_member_add
+from tests.documents.test_services import PDF
+
+
+@pytest.fixture
+def owner(firm, company):
+    admin = get_user_model().objects.create_user("admin", password="x")
+    firm_member_add(firm=firm, user=admin, role=FirmRole.FIRM_ADMIN)
+    user = get_user_model().objects.create_user("dirigeant", password="x")
+    company_member_add(company=company, user=user, role=CompanyRole.OWNER, by=admin)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "documents"
+
+
+def test_single_upload_opens_the_tag_form_then_saves_tags(client, owner, company):
+    client.force_login(owner)
+    url = reverse("web:documents", args=[company.slug])
+    response = client.post(
+        url, {"categorie": "purchase", "fichiers": SimpleUploadedFile("f.pdf", PDF.read_bytes())}
+    )
+    document = Document.objects.get(company=company)
+    assert response.status_code == 302
+    assert response.url == reverse("web:document", args=[company.slug, document.pk])
+    page = client.get(response.url).content.decode()
+    assert "Tags" in page and "iframe" in page
+    client.post(response.url, {"tags": "Projet A, Paris ", "commentaire": "Déjeuner client"})
+    document.refresh_from_db()
+    assert document.tags == ["Projet A", "Paris"] and document.comment == "Déjeuner client"
+    file = client.get(reverse("web:document_file", args=[company.slug, document.pk]))
+    assert b"".join(file.streaming_content) == PDF.read_bytes()
+    assert file["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_many_files_with_a_duplicate_and_a_refusal(client, owner, company):
+    client.force_login(owner)
+    url = reverse("web:documents", args=[company.slug])
+    files = [
+        SimpleUploadedFile("a.pdf", PDF.read_bytes()),
+        SimpleUploadedFile("b.pdf", PDF.read_bytes()),
+        SimpleUploadedFile("c.exe", b"MZ\x90\x00"),
+    ]
+    page = client.post(url, {"categorie": "sale", "fichiers": files}).content.decode()
+    assert "a.pdf : reçu" in page and "b.pdf : déjà reçu" in page and "non accepté" in page
+    assert sorted(Document.objects.values_list("status", flat=True)) == [
+        Status.DUPLICATE,
+        Status.RECEIVED,
+    ]
+
+
+def test_documents_of_another_dossier_are_not_reachable(client, owner, company, other_company):
+    from tenue.documents.services import document_ingest
+
+    elsewhere = document_ingest(
+        company=other_company,
+        name="x.pdf",
+        data=PDF.read_bytes(),
+        category="admin",
+        channel="upload",
+    ).document
+    client.force_login(owner)
+    assert client.get(reverse("web:document", args=[company.slug, elsewhere.pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("web:document_file", args=[other_company.slug, elsewhere.pk])
+        ).status_code
+        == 404
+    )
