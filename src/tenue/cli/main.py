@@ -489,6 +489,23 @@ def cmd_documents_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from django.contrib.auth import get_user_model
+
+    from tenue.firms.services import api_token_create
+
+    user = get_user_model().objects.filter(username=args.username).first()
+    if user is None:
+        raise SystemExit(f"Utilisateur inconnu : {args.username}")
+    token, secret = api_token_create(user=user, name=args.name)
+    if args.format == "json":
+        _print_json({"name": token.name, "user": user.username, "token": secret})
+    else:
+        print(f"Jeton « {token.name} » pour {user.username} (affiché une seule fois) :")
+        print(secret)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -639,6 +656,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt(dlist)
     dlist.set_defaults(func=cmd_documents_list)
+
+    token = sub.add_parser("token", help="jetons de l'API JSON")
+    tsub = token.add_subparsers(dest="action", required=True)
+    tcreate = tsub.add_parser("create", help="créer un jeton pour un utilisateur")
+    tcreate.add_argument("--username", required=True)
+    tcreate.add_argument("--name", default="api")
+    fmt(tcreate)
+    tcreate.set_defaults(func=cmd_token_create)
 
     manage = sub.add_parser("manage", help="commandes d'administration Django", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -143,3 +143,21 @@ def company_member_add(
             role=role,
         )
     return membership
+
+
+def api_token_create(*, user: Any, name: str) -> tuple[Any, str]:
+    """A new API token for `user`: (the stored token, the secret to give once)."""
+    import hashlib
+    import secrets
+
+    from tenue.firms.models import ApiToken
+
+    secret = "tnu_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        prefix=secret[:8],
+    )
+    audit.record(by=user, action="api_token_create", obj=token, name=name)
+    return token, secret
