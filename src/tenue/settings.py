@@ -144,6 +144,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
 TENUE_PAGE_SIZE = int(os.environ.get("TENUE_PAGE_SIZE", "100"))
+TENUE_MAIL_DOMAIN = os.environ.get("TENUE_MAIL_DOMAIN", "collecte.tenue.local")
 TENUE_TASKS_EAGER = os.environ.get("TENUE_TASKS_EAGER", "0") == "1"
 TENUE_UPLOAD_MAX_BYTES = int(os.environ.get("TENUE_UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

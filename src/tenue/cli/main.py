@@ -506,6 +506,29 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_smtpd(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from tenue.documents import smtpd
+
+    replayed = smtpd.replay_spool()
+    if replayed:
+        print(f"{replayed} courriel(s) repris du spool", flush=True)
+    server = smtpd.controller(args.host, args.port)
+    server.start()
+    print(f"Collecte SMTP sur {args.host}:{args.port} (Ctrl+C pour arrêter)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -656,6 +679,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt(dlist)
     dlist.set_defaults(func=cmd_documents_list)
+
+    smtp = sub.add_parser("smtpd", help="recevoir les pièces envoyées aux adresses de collecte")
+    smtp.add_argument("--host", default="127.0.0.1")
+    smtp.add_argument("--port", type=int, default=2525)
+    smtp.set_defaults(func=cmd_smtpd)
 
     token = sub.add_parser("token", help="jetons de l'API JSON")
     tsub = token.add_subparsers(dest="action", required=True)

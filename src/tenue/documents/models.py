@@ -81,3 +81,38 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CollectionSettings(models.Model):
+    """Who may send documents to a dossier's collection addresses, besides its own users."""
+
+    company = models.OneToOneField(
+        Company, on_delete=models.CASCADE, related_name="collection_settings"
+    )
+    allow_everyone = models.BooleanField(
+        "accepter tous les expéditeurs",
+        default=False,
+        help_text="Attention : les adresses de collecte recevront aussi le courrier indésirable.",
+    )
+    allowed_senders = models.JSONField("expéditeurs autorisés", default=list, blank=True)
+
+
+class MailStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepté"
+    REFUSED = "refused", "Refusé"
+
+
+class InboundMail(models.Model):
+    """Every mail received on a collection address, accepted or refused, with the reason.
+    `sha256` of the raw message makes a mail received twice (a sender retrying after a lost
+    acknowledgement) processed once."""
+
+    received_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    sender = models.CharField(max_length=255)
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=MailStatus.choices)
+    reason = models.TextField(blank=True)
+    documents = models.ManyToManyField(Document, blank=True, related_name="mails")
