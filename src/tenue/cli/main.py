@@ -529,6 +529,26 @@ def cmd_smtpd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetchmail(args: argparse.Namespace) -> int:
+    from tenue.documents.imap import fetch_mailbox
+
+    password = os.environ.get("TENUE_IMAP_PASSWORD", "")
+    if not password:
+        raise SystemExit("TENUE_IMAP_PASSWORD est requis (mot de passe de la boîte de collecte)")
+    result = fetch_mailbox(
+        host=args.host,
+        port=args.port,
+        user=args.user,
+        password=password,
+        use_ssl=not args.no_ssl,
+        mailbox=args.mailbox,
+    )
+    print(f"{result.accepted} courriel(s) accepté(s), {result.refused} refusé(s)")
+    for reason in result.reasons or []:
+        print(f"  refusé — {reason}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -684,6 +704,14 @@ def build_parser() -> argparse.ArgumentParser:
     smtp.add_argument("--host", default="127.0.0.1")
     smtp.add_argument("--port", type=int, default=2525)
     smtp.set_defaults(func=cmd_smtpd)
+
+    fetch = sub.add_parser("fetchmail", help="relever la boîte IMAP des adresses de collecte")
+    fetch.add_argument("--host", default=os.environ.get("TENUE_IMAP_HOST", "127.0.0.1"))
+    fetch.add_argument("--port", type=int, default=int(os.environ.get("TENUE_IMAP_PORT", "993")))
+    fetch.add_argument("--user", default=os.environ.get("TENUE_IMAP_USER", "collecte"))
+    fetch.add_argument("--mailbox", default="INBOX")
+    fetch.add_argument("--no-ssl", action="store_true", help="IMAP sans TLS (réseau local)")
+    fetch.set_defaults(func=cmd_fetchmail)
 
     token = sub.add_parser("token", help="jetons de l'API JSON")
     tsub = token.add_subparsers(dest="action", required=True)
