@@ -76,3 +76,21 @@ def test_documents_of_another_dossier_are_not_reachable(client, owner, company, 
         ).status_code
         == 404
     )
+
+
+def test_settings_page_shows_addresses_and_edits_the_allow_list(client, firm, owner, company):
+    from tenue.documents.mail import sender_allowed
+
+    client.force_login(owner)
+    url = reverse("web:settings", args=[company.slug])
+    page = client.get(url).content.decode()
+    assert f"achat.{company.slug}@collecte.tenue.local" in page and "<textarea" not in page
+    assert client.post(url, {"expediteurs": "x@y.fr"}).status_code == 403
+    admin = get_user_model().objects.get(username="admin")
+    client.force_login(admin)
+    client.post(url, {"expediteurs": "Compta@Fournisseur.fr\nautre@b.fr", "tous": ""})
+    assert sender_allowed(company, "compta@fournisseur.fr")
+    assert not sender_allowed(company, "spam@x.example")
+    client.post(url, {"expediteurs": "", "tous": "1"})
+    assert sender_allowed(company, "spam@x.example")
+    assert "courrier indésirable" in client.get(url).content.decode()

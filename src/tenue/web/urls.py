@@ -21,6 +21,7 @@ urlpatterns = [
     path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
     path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
+    path("dossiers/<slug:slug>/parametres/", views.dossier_settings, name="settings"),
     path("dossiers/<slug:slug>/pieces/<int:pk>/", views.document, name="document"),
     path("dossiers/<slug:slug>/pieces/<int:pk>/fichier", views.document_file, name="document_file"),
     path("dossiers/<slug:slug>/imports/<str:job_id>/", views.import_job, name="import_job"),

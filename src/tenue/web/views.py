@@ -388,3 +388,51 @@ def document_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         filename=found.original_name,
         content_type=MIME[found.kind],
     )
+
+
+@login_required
+def dossier_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dossier's collection addresses and who may send to them."""
+    from tenue.documents.mail import collection_addresses
+    from tenue.documents.models import CollectionSettings
+
+    company = company_for(request.user, slug)
+    collection, _ = CollectionSettings.objects.get_or_create(company=company)
+    if request.method == "POST":
+        company = company_for(request.user, slug, Action.MANAGE)
+        senders = [
+            line.strip().lower()
+            for line in request.POST.get("expediteurs", "").replace(",", "\n").splitlines()
+            if line.strip()
+        ]
+        collection.allowed_senders = sorted(set(senders))
+        collection.allow_everyone = request.POST.get("tous") == "1"
+        collection.save()
+        from tenue.firms import audit
+
+        audit.record(
+            by=request.user,
+            action="collection_settings",
+            company=company,
+            obj=collection,
+            allow_everyone=collection.allow_everyone,
+        )
+        messages.success(request, "Paramètres de collecte enregistrés.")
+        return redirect(reverse("web:settings", args=[slug]))
+    labels = {
+        "achat": "Achats",
+        "vente": "Ventes",
+        "ndf": "Notes de frais",
+        "admin": "Administratif",
+    }
+    return render(
+        request,
+        "web/settings.html",
+        {
+            "company": company,
+            "tab": "settings",
+            "collection": collection,
+            "addresses": [(labels[k], v) for k, v in collection_addresses(company).items()],
+            "can_manage": allowed(request.user, Action.MANAGE, company),
+        },
+    )
