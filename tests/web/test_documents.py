@@ -94,3 +94,19 @@ def test_settings_page_shows_addresses_and_edits_the_allow_list(client, firm, ow
     client.post(url, {"expediteurs": "", "tous": "1"})
     assert sender_allowed(company, "spam@x.example")
     assert "courrier indésirable" in client.get(url).content.decode()
+
+
+def test_category_change_from_the_document_page(client, owner, company):
+    from tenue.documents.services import document_ingest
+
+    document = document_ingest(
+        company=company, name="f.pdf", data=PDF.read_bytes(), category="purchase", channel="upload"
+    ).document
+    client.force_login(owner)
+    url = reverse("web:document", args=[company.slug, document.pk])
+    assert '<option value="admin"' in client.get(url).content.decode()
+    response = client.post(url, {"categorie": "admin"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.category == "admin"
+    assert "Catégorie changée" in client.get(url).content.decode()

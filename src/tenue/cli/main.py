@@ -549,6 +549,31 @@ def cmd_fetchmail(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from tenue.documents.watch import Watcher
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise SystemExit(f"Dossier introuvable : {root}")
+    watcher = Watcher(root=root, company=_company(args.dossier))
+    watcher.start()
+    print(
+        f"Surveillance de {root} ({len(watcher.seen)} fichier(s) déjà présent(s), non "
+        "envoyés) — Ctrl+C pour arrêter",
+        flush=True,
+    )
+    try:
+        while True:
+            for line in watcher.scan():
+                print(line, flush=True)
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -712,6 +737,12 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--mailbox", default="INBOX")
     fetch.add_argument("--no-ssl", action="store_true", help="IMAP sans TLS (réseau local)")
     fetch.set_defaults(func=cmd_fetchmail)
+
+    watch = sub.add_parser("watch", help="envoyer les nouveaux fichiers d'une arborescence")
+    watch.add_argument("dir")
+    watch.add_argument("--dossier", required=True)
+    watch.add_argument("--interval", type=float, default=2.0, help="secondes entre deux passages")
+    watch.set_defaults(func=cmd_watch)
 
     token = sub.add_parser("token", help="jetons de l'API JSON")
     tsub = token.add_subparsers(dest="action", required=True)

@@ -160,3 +160,30 @@ def document_annotate(
     document.save(update_fields=["tags", "comment"])
     audit.record(by=by, action="document_annotate", company=document.company, obj=document)
     return document
+
+
+def document_recategorize(*, document: Document, category: str, by: Any = None) -> Document:
+    """Move a document to another category in one action: it goes back to `received`, to be
+    read again in its new category; the file never moves. (Its draft entry, once booking
+    exists, is removed or reversed here too.)"""
+    require(by, Action.VIEW, document.company)
+    if category not in Category.values:
+        raise Refused([Problem(f"catégorie inconnue « {category} »", "category")])
+    if document.status == Status.BOOKED:
+        raise Refused(
+            [Problem("pièce déjà comptabilisée : contre-passez d'abord son écriture", "status")]
+        )
+    previous = document.category
+    document.category = category
+    if document.status != Status.DUPLICATE:
+        document.status = Status.RECEIVED
+    document.save(update_fields=["category", "status"])
+    audit.record(
+        by=by,
+        action="document_recategorize",
+        company=document.company,
+        obj=document,
+        previous=previous,
+        category=category,
+    )
+    return document

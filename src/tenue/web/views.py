@@ -359,6 +359,18 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = Document.objects.filter(company=company, pk=pk).first()
     if found is None:
         raise Http404("Pièce introuvable")
+    if request.method == "POST" and "categorie" in request.POST:
+        from tenue.core.problems import Refused
+        from tenue.documents.services import document_recategorize
+
+        try:
+            document_recategorize(
+                document=found, category=request.POST["categorie"], by=request.user
+            )
+            messages.success(request, "Catégorie changée : la pièce sera relue.")
+        except Refused as exc:
+            messages.error(request, " ; ".join(p.message for p in exc.problems))
+        return redirect(reverse("web:document", args=[slug, pk]))
     if request.method == "POST":
         tags = request.POST.get("tags", "").split(",")
         document_annotate(
@@ -367,7 +379,9 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, "Tags et commentaire enregistrés.")
         return redirect(reverse("web:documents", args=[slug]))
     return render(
-        request, "web/document.html", {"company": company, "tab": "documents", "document": found}
+        request,
+        "web/document.html",
+        {"company": company, "tab": "documents", "document": found, "categories": CATEGORY_CHOICES},
     )
 
 

@@ -1,0 +1,46 @@
+import pytest
+
+from tenue.core.problems import Refused
+from tenue.documents.models import Document, Status
+from tenue.documents.services import document_ingest, document_recategorize
+from tenue.documents.watch import Watcher
+from tests.documents.test_services import PDF
+
+
+@pytest.fixture(autouse=True)
+def storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "documents"
+
+
+def test_watch_sends_new_files_once_they_stop_growing(company, tmp_path):
+    root = tmp_path / "ged"
+    (root / "achat" / "2025" / "janvier").mkdir(parents=True)
+    (root / "vente").mkdir()
+    (root / "achat" / "ancienne.pdf").write_bytes(PDF.read_bytes())
+    watcher = Watcher(root=root, company=company)
+    watcher.start()
+    (root / "achat" / "2025" / "janvier" / "nouvelle.pdf").write_bytes(PDF.read_bytes() + b"%1")
+    (root / "vente" / "f.pdf").write_bytes(PDF.read_bytes() + b"%2")
+    (root / "a-la-racine.pdf").write_bytes(PDF.read_bytes() + b"%3")
+    assert watcher.scan() == []  # first sight: not yet known to be complete
+    said = watcher.scan()
+    assert len(said) == 3 and any("ignoré" in s and "a-la-racine" in s for s in said)
+    documents = dict(Document.objects.values_list("original_name", "category"))
+    assert documents == {"nouvelle.pdf": "purchase", "f.pdf": "sale"}  # not the old one
+    assert set(Document.objects.values_list("channel", flat=True)) == {"connector"}
+    assert watcher.scan() == []  # nothing sent twice
+
+
+def test_recategorize_in_one_action(company):
+    document = document_ingest(
+        company=company, name="f.pdf", data=PDF.read_bytes(), category="purchase", channel="upload"
+    ).document
+    document.status = Status.TO_REVIEW
+    document.save()
+    document_recategorize(document=document, category="sale")
+    document.refresh_from_db()
+    assert (document.category, document.status) == ("sale", Status.RECEIVED)
+    document.status = Status.BOOKED
+    document.save()
+    with pytest.raises(Refused, match="contre-passez"):
+        document_recategorize(document=document, category="admin")
