@@ -44,3 +44,45 @@ def test_recategorize_in_one_action(company):
     document.save()
     with pytest.raises(Refused, match="contre-passez"):
         document_recategorize(document=document, category="admin")
+
+
+def _three_pages() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for width in (200, 300, 400):  # three different pages
+        writer.add_blank_page(width=width, height=500)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_split_a_scan_by_page_and_by_ranges(company):
+    import io
+
+    from pypdf import PdfReader
+
+    from tenue.documents.services import document_split
+
+    original = _three_pages()
+    scan = document_ingest(
+        company=company,
+        name="scan.pdf",
+        data=original,
+        category="expense_report",
+        channel="email",
+    ).document
+    with pytest.raises(Refused, match="hors du document"):
+        document_split(document=scan, ranges=[(1, 2), (3, 4)])
+    parts = document_split(document=scan, ranges=[(1, 2), (3, 3)])
+    assert [p.original_name for p in parts] == ["scan-p1-2.pdf", "scan-p3.pdf"]
+    assert [len(PdfReader(io.BytesIO(p.file.open("rb").read())).pages) for p in parts] == [2, 1]
+    assert {(p.category, p.channel, p.split_from_id) for p in parts} == {
+        ("expense_report", "email", scan.pk)
+    }
+    scan.refresh_from_db()
+    assert scan.status == Status.SPLIT and scan.file.open("rb").read() == original
+    with pytest.raises(Refused, match="déjà découpée"):
+        document_split(document=scan)

@@ -110,3 +110,19 @@ def test_category_change_from_the_document_page(client, owner, company):
     document.refresh_from_db()
     assert document.category == "admin"
     assert "Catégorie changée" in client.get(url).content.decode()
+
+
+def test_split_from_the_document_page(client, owner, company):
+    from tenue.documents.services import document_ingest
+    from tests.documents.test_watch import _three_pages
+
+    scan = document_ingest(
+        company=company, name="scan.pdf", data=_three_pages(), category="purchase", channel="upload"
+    ).document
+    client.force_login(owner)
+    url = reverse("web:document", args=[company.slug, scan.pk])
+    client.post(url, {"decoupe": "1-x"})
+    assert "« 1-2, 3 »" in client.get(url).content.decode()
+    client.post(url, {"decoupe": "1-2, 3"})
+    assert Document.objects.filter(split_from=scan).count() == 2
+    assert "découpée en 2 pièces" in client.get(url).content.decode()

@@ -37,6 +37,7 @@ class Status(models.TextChoices):
     BOOKED = "booked", "Comptabilisée"
     REJECTED = "rejected", "Rejetée"
     DUPLICATE = "duplicate", "Doublon"
+    SPLIT = "split", "Découpée"  # kept as it came; its parts are documents of their own
 
 
 class Document(models.Model):
@@ -53,6 +54,9 @@ class Document(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    split_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="parts"
     )
     tags = models.JSONField(default=list, blank=True)
     comment = models.TextField("commentaire", blank=True)

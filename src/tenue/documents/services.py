@@ -187,3 +187,64 @@ def document_recategorize(*, document: Document, category: str, by: Any = None) 
         category=category,
     )
     return document
+
+
+def document_split(
+    *, document: Document, ranges: list[tuple[int, int]] | None = None, by: Any = None
+) -> list[Document]:
+    """One file = one pièce: cut a multi-page PDF into documents, by page (no `ranges`) or by
+    the page ranges given (1-based, inclusive). The original is kept, marked `split`; each part
+    is a document of the same dossier, category and channel, linked to it."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    require(by, Action.VIEW, document.company)
+    if document.kind != "pdf":
+        raise Refused([Problem("seul un PDF peut être découpé", "file")])
+    if document.status in (Status.BOOKED, Status.SPLIT):
+        raise Refused([Problem("pièce déjà comptabilisée ou déjà découpée", "status")])
+    try:
+        reader = PdfReader(io.BytesIO(document.file.open("rb").read()))
+        pages = len(reader.pages)
+    except PdfReadError as exc:
+        raise Refused([Problem(f"PDF illisible : {exc}", "file")]) from exc
+    ranges = ranges or [(n, n) for n in range(1, pages + 1)]
+    problems = [
+        Problem(f"pages {a}-{b} hors du document ({pages} pages)", "ranges")
+        for a, b in ranges
+        if not 1 <= a <= b <= pages
+    ]
+    if len(ranges) < 2 and not problems:
+        problems.append(Problem("au moins deux parties sont nécessaires", "ranges"))
+    if problems:
+        raise Refused(problems)
+    stem = document.original_name.rsplit(".", 1)[0]
+    parts = []
+    with transaction.atomic():
+        for first, last in ranges:
+            writer = PdfWriter()
+            for index in range(first - 1, last):
+                writer.add_page(reader.pages[index])
+            out = io.BytesIO()
+            writer.write(out)
+            name = f"{stem}-p{first}.pdf" if first == last else f"{stem}-p{first}-{last}.pdf"
+            part = document_ingest(
+                company=document.company,
+                name=name,
+                data=out.getvalue(),
+                category=document.category,
+                channel=document.channel,
+                sender=document.sender,
+                by=by,
+            ).document
+            part.split_from = document
+            part.save(update_fields=["split_from"])
+            parts.append(part)
+        document.status = Status.SPLIT
+        document.save(update_fields=["status"])
+        audit.record(
+            by=by, action="document_split", company=document.company, obj=document, parts=len(parts)
+        )
+    return parts

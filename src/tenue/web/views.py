@@ -359,6 +359,22 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = Document.objects.filter(company=company, pk=pk).first()
     if found is None:
         raise Http404("Pièce introuvable")
+    if request.method == "POST" and "decoupe" in request.POST:
+        from tenue.core.problems import Refused
+        from tenue.documents.services import document_split
+
+        try:
+            parts = document_split(
+                document=found, ranges=_page_ranges(request.POST["decoupe"]), by=request.user
+            )
+            messages.success(request, f"Pièce découpée en {len(parts)} pièces.")
+        except (Refused, ValueError) as exc:
+            problems = exc.problems if isinstance(exc, Refused) else []
+            messages.error(
+                request,
+                " ; ".join(p.message for p in problems) or "Pages à écrire comme « 1-2, 3 ».",
+            )
+        return redirect(reverse("web:document", args=[slug, pk]))
     if request.method == "POST" and "categorie" in request.POST:
         from tenue.core.problems import Refused
         from tenue.documents.services import document_recategorize
@@ -383,6 +399,16 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "web/document.html",
         {"company": company, "tab": "documents", "document": found, "categories": CATEGORY_CHOICES},
     )
+
+
+def _page_ranges(text: str) -> list[tuple[int, int]] | None:
+    """`1-2, 3` → [(1, 2), (3, 3)]; empty → None (one document per page)."""
+    ranges = []
+    for chunk in (c.strip() for c in text.split(",")):
+        if chunk:
+            first, _, last = chunk.partition("-")
+            ranges.append((int(first), int(last or first)))
+    return ranges or None
 
 
 @xframe_options_sameorigin  # the document page previews it in a frame
