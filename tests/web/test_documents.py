@@ -126,3 +126,30 @@ def test_split_from_the_document_page(client, owner, company):
     client.post(url, {"decoupe": "1-2, 3"})
     assert Document.objects.filter(split_from=scan).count() == 2
     assert "découpée en 2 pièces" in client.get(url).content.decode()
+
+
+def test_document_store_folders_and_their_visibility(client, firm, owner, company):
+    from tenue.documents.models import DocumentFolder
+
+    admin = get_user_model().objects.get(username="admin")
+    client.force_login(admin)
+    root = client.get(reverse("web:folders", args=[company.slug])).content.decode()
+    assert "Dossier permanent" in root and "Dossier comptable" in root
+    accounting = DocumentFolder.objects.get(company=company, name="Dossier comptable")
+    assert list(accounting.children.values_list("name", flat=True)) == ["Exercice 2025"]
+    permanent = DocumentFolder.objects.get(company=company, name="Dossier permanent")
+    url = reverse("web:folder", args=[company.slug, permanent.pk])
+    client.post(url, {"nouveau": "Notes internes", "visible": ""})
+    internal = DocumentFolder.objects.get(company=company, name="Notes internes")
+    internal_url = reverse("web:folder", args=[company.slug, internal.pk])
+    client.post(internal_url, {"fichiers": SimpleUploadedFile("memo.pdf", PDF.read_bytes())})
+    memo = Document.objects.get(folder=internal)
+    client.post(url, {"fichiers": SimpleUploadedFile("kbis.pdf", PDF.read_bytes() + b"%k")})
+    kbis = Document.objects.get(folder=permanent)
+    client.force_login(owner)
+    seen = client.get(url).content.decode()
+    assert "kbis.pdf" in seen and "Notes internes" not in seen
+    assert client.get(internal_url).status_code == 404
+    assert client.get(reverse("web:document_file", args=[company.slug, memo.pk])).status_code == 404
+    assert client.get(reverse("web:document_file", args=[company.slug, kbis.pk])).status_code == 200
+    assert client.post(url, {"nouveau": "x"}).status_code == 403

@@ -58,6 +58,13 @@ class Document(models.Model):
     split_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="parts"
     )
+    folder = models.ForeignKey(
+        "DocumentFolder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
     tags = models.JSONField(default=list, blank=True)
     comment = models.TextField("commentaire", blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -120,3 +127,39 @@ class InboundMail(models.Model):
     status = models.CharField(max_length=10, choices=MailStatus.choices)
     reason = models.TextField(blank=True)
     documents = models.ManyToManyField(Document, blank=True, related_name="mails")
+
+
+class FolderKind(models.TextChoices):
+    PERMANENT = "permanent", "Dossier permanent"
+    ACCOUNTING = "accounting", "Dossier comptable"
+    YEAR = "year", "Exercice"
+    CUSTOM = "custom", "Dossier"
+
+
+class DocumentFolder(models.Model):
+    """The dossier's document store ("Dossiers"): *Dossier permanent* and *Dossier comptable*
+    with one sub-folder per fiscal year (made by `folders_ensure`), and the firm's own folders.
+    A folder is visible to the client company's users or internal to the firm."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="folders")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField("nom", max_length=120)
+    kind = models.CharField(max_length=10, choices=FolderKind.choices, default=FolderKind.CUSTOM)
+    fiscal_year = models.OneToOneField(
+        "ledger.FiscalYear", on_delete=models.PROTECT, null=True, blank=True, related_name="folder"
+    )
+    visible_to_client = models.BooleanField("visible par le client", default=True)
+
+    class Meta:
+        verbose_name = "dossier de la GED"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "parent", "name"], name="folder_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

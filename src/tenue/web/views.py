@@ -352,13 +352,10 @@ def documents(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One document: its file, and the form for tags and comment."""
-    from tenue.documents.models import Document
     from tenue.documents.services import document_annotate
 
     company = company_for(request.user, slug)
-    found = Document.objects.filter(company=company, pk=pk).first()
-    if found is None:
-        raise Http404("Pièce introuvable")
+    found = _visible_document(request.user, company, pk)
     if request.method == "POST" and "decoupe" in request.POST:
         from tenue.core.problems import Refused
         from tenue.documents.services import document_split
@@ -401,6 +398,21 @@ def document(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+def _visible_document(user: Any, company: Company, pk: int) -> Any:
+    """A document of the dossier, unless it lies in a folder kept internal to the firm and the
+    user is one of the company's own; 404 otherwise."""
+    from tenue.documents.models import Document
+
+    found = Document.objects.filter(company=company, pk=pk).select_related("folder").first()
+    if found is None or (
+        found.folder is not None
+        and not found.folder.visible_to_client
+        and not allowed(user, Action.POST, company)
+    ):
+        raise Http404("Pièce introuvable")
+    return found
+
+
 def _page_ranges(text: str) -> list[tuple[int, int]] | None:
     """`1-2, 3` → [(1, 2), (3, 3)]; empty → None (one document per page)."""
     ranges = []
@@ -415,12 +427,9 @@ def _page_ranges(text: str) -> list[tuple[int, int]] | None:
 @login_required
 def document_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     from tenue.documents.filetypes import MIME
-    from tenue.documents.models import Document
 
     company = company_for(request.user, slug)
-    found = Document.objects.filter(company=company, pk=pk).first()
-    if found is None:
-        raise Http404("Pièce introuvable")
+    found = _visible_document(request.user, company, pk)
     inline = found.kind in ("pdf", "png", "jpeg")
     return FileResponse(
         found.file.open("rb"),
@@ -474,5 +483,64 @@ def dossier_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "collection": collection,
             "addresses": [(labels[k], v) for k, v in collection_addresses(company).items()],
             "can_manage": allowed(request.user, Action.MANAGE, company),
+        },
+    )
+
+
+# --- the dossier's document store (GED) -----------------------------------------------------
+
+
+@login_required
+def folders(request: HttpRequest, slug: str, folder_id: int | None = None) -> HttpResponse:
+    """Folders and files of the dossier; the firm adds folders and files."""
+    from tenue.core.problems import Refused
+    from tenue.documents.folders import folder_create, folders_ensure, visible_folders
+    from tenue.documents.models import Document
+    from tenue.documents.services import document_ingest
+
+    company = company_for(request.user, slug)
+    folders_ensure(company=company)
+    visible = visible_folders(company=company, user=request.user)
+    current = visible.filter(pk=folder_id).first() if folder_id else None
+    if folder_id and current is None:
+        raise Http404("Dossier introuvable")
+    if request.method == "POST":
+        company_for(request.user, slug, Action.POST)
+        try:
+            if request.POST.get("nouveau"):
+                folder_create(
+                    company=company,
+                    name=request.POST["nouveau"],
+                    parent=current,
+                    visible_to_client=request.POST.get("visible") == "1",
+                    by=request.user,
+                )
+            for upload in request.FILES.getlist("fichiers"):
+                document = document_ingest(
+                    company=company,
+                    name=upload.name,
+                    data=upload.read(),
+                    category="admin",
+                    channel="upload",
+                    by=request.user,
+                ).document
+                document.folder = current
+                document.save(update_fields=["folder"])
+        except Refused as exc:
+            messages.error(request, " ; ".join(p.message for p in exc.problems))
+        return redirect(request.path)
+    files = Document.objects.filter(company=company, folder=current, deleted_at__isnull=True)
+    if current is None:
+        files = files.none()
+    return render(
+        request,
+        "web/folders.html",
+        {
+            "company": company,
+            "tab": "folders",
+            "current": current,
+            "children": visible.filter(parent=current),
+            "files": files.order_by("original_name"),
+            "can_post": allowed(request.user, Action.POST, company),
         },
     )
