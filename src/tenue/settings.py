@@ -132,8 +132,30 @@ STATIC_URL = "static/"
 STATIC_ROOT = TENUE_HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from it once collected
 MEDIA_ROOT = TENUE_HOME / "documents"
+
+
+def _document_storage() -> dict[str, object]:
+    """Documents on the local disk (TENUE_HOME/documents), or in an S3-compatible bucket when
+    TENUE_S3_BUCKET is set (TENUE_S3_ENDPOINT_URL, TENUE_S3_REGION, and the usual
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the credentials)."""
+    bucket = os.environ.get("TENUE_S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    if os.environ.get("TENUE_S3_ENDPOINT_URL"):
+        options["endpoint_url"] = os.environ["TENUE_S3_ENDPOINT_URL"]
+    if os.environ.get("TENUE_S3_REGION"):
+        options["region_name"] = os.environ["TENUE_S3_REGION"]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _document_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -93,3 +93,51 @@ def test_a_stranger_cannot_drop_documents(company):
             channel="upload",
             by=stranger,
         )
+
+
+def test_damaged_pdf_is_refused(company):
+    with pytest.raises(Refused, match="PDF illisible"):
+        document_ingest(
+            company=company,
+            name="abime.pdf",
+            data=b"%PDF-1.4\n" + b"x" * 500,
+            category="purchase",
+            channel="upload",
+        )
+
+
+def test_documents_in_an_s3_compatible_bucket(company, settings):
+    """The S3 path of the storage setting, against moto's in-process S3."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("s3", region_name="eu-west-3").create_bucket(
+            Bucket="pieces", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "pieces",
+                    "region_name": "eu-west-3",
+                    "file_overwrite": False,
+                    "default_acl": None,
+                },
+            },
+        }
+        document = document_ingest(
+            company=company,
+            name="f.pdf",
+            data=PDF.read_bytes(),
+            category="purchase",
+            channel="upload",
+        ).document
+        stored = (
+            boto3.client("s3", region_name="eu-west-3")
+            .get_object(Bucket="pieces", Key=document.file.name)["Body"]
+            .read()
+        )
+        assert stored == PDF.read_bytes()
+        assert default_storage.open(document.file.name).read() == PDF.read_bytes()

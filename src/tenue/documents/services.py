@@ -75,6 +75,8 @@ def document_ingest(
                 "file",
             )
         )
+    if not problems and kind == "pdf" and not _pdf_readable(data):
+        problems.append(Problem(f"{name} : PDF illisible (fichier endommagé ?)", "file"))
     if problems:
         raise Refused(problems)
     assert kind is not None
@@ -132,6 +134,20 @@ def document_ingest(
             channel=channel,
         )
     return Ingested(document, False)
+
+
+def _pdf_readable(data: bytes) -> bool:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        return len(PdfReader(io.BytesIO(data)).pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return False
 
 
 def document_delete(*, document: Document, by: Any = None) -> Document:
