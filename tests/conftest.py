@@ -44,6 +44,12 @@ def make_entry(
     )
 
 
+@pytest.fixture(autouse=True)
+def _documents_in_a_temporary_folder(settings, tmp_path):
+    """No test writes documents into the real TENUE_HOME."""
+    settings.MEDIA_ROOT = tmp_path / "documents"
+
+
 @pytest.fixture
 def firm(db):
     from tenue.firms.services import firm_create

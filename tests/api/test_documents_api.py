@@ -12,11 +12,6 @@ from tenue.firms.services import api_token_create, company_member_add, firm_memb
 from tests.documents.test_services import PDF
 
 
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "documents"
-
-
 @pytest.fixture
 def token(firm, company):
     admin = get_user_model().objects.create_user("admin", password="x")

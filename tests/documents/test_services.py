@@ -10,11 +10,6 @@ from tests.conftest import SHARED_DATA
 PDF = next((SHARED_DATA / "einvoice").rglob("*.pdf"))
 
 
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "documents"
-
-
 def test_ingest_stores_the_file_once_and_reports_duplicates(company):
     data = PDF.read_bytes()
     first = document_ingest(

@@ -7,11 +7,6 @@ from tenue.documents.watch import Watcher
 from tests.documents.test_services import PDF
 
 
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "documents"
-
-
 def test_watch_sends_new_files_once_they_stop_growing(company, tmp_path):
     root = tmp_path / "ged"
     (root / "achat" / "2025" / "janvier").mkdir(parents=True)

@@ -18,11 +18,6 @@ def owner(firm, company):
     return user
 
 
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "documents"
-
-
 def test_single_upload_opens_the_tag_form_then_saves_tags(client, owner, company):
     client.force_login(owner)
     url = reverse("web:documents", args=[company.slug])

@@ -359,7 +359,7 @@ def cmd_fec_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tenue.ledger.imports import batch_import
+    from tenue.ledger.imports import batch_import, read_batch
     from tenue.ledger.models import ImportKind
 
     if args.kind == "entries" and args.template:
@@ -381,18 +381,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise SystemExit("FICHIER et --dossier sont requis")
     company = _company(args.dossier)
     path = Path(args.file)
-    if args.kind == "tra":
-        from tenue.formats.tra import read_tra
-
-        batch, kind = read_tra(path), ImportKind.TRA
-    elif args.kind == "entries":
-        from tenue.formats.spreadsheet_entries import read_spreadsheet_entries
-
-        batch, kind = read_spreadsheet_entries(path), ImportKind.ENTRIES
-    else:
-        from tenue.formats.payroll import read_payroll
-
-        batch, kind = read_payroll(path, journal=args.journal), ImportKind.PAYROLL
+    kind = ImportKind(args.kind)
+    batch = read_batch(kind, path, journal=args.journal)
     for note in batch.notes:
         print(f"note : {note}", file=sys.stderr)
     result = batch_import(company=company, batch=batch, path=path, kind=kind)

@@ -80,6 +80,25 @@ class BatchImportResult:
         )
 
 
+def read_batch(
+    kind: ImportKind, path: Path, *, name: str | None = None, journal: str = "OD"
+) -> Batch:
+    """Read a migration file with the reader of its kind (TRA, spreadsheet entries, payroll)."""
+    if kind == ImportKind.TRA:
+        from tenue.formats.tra import read_tra
+
+        return read_tra(path, name=name)
+    if kind == ImportKind.ENTRIES:
+        from tenue.formats.spreadsheet_entries import read_spreadsheet_entries
+
+        return read_spreadsheet_entries(path, name=name)
+    if kind == ImportKind.PAYROLL:
+        from tenue.formats.payroll import read_payroll
+
+        return read_payroll(path, name=name, journal=journal)
+    raise ValueError(f"pas de lecteur de lots pour {kind}")
+
+
 def batch_import(
     *, company: Company, batch: Batch, path: Path, kind: ImportKind, by: Any = None
 ) -> BatchImportResult:

@@ -26,7 +26,7 @@ def import_file(
     mapping_path: str | None = None,
 ) -> dict[str, Any]:
     from tenue.ledger.fec import Mapping, fec_import
-    from tenue.ledger.imports import batch_import
+    from tenue.ledger.imports import batch_import, read_batch
     from tenue.ledger.models import ImportKind
 
     company = Company.objects.get(pk=company_id)
@@ -48,18 +48,7 @@ def import_file(
             str(p) for p in result.report.problems[:200] if p not in result.report.blocking
         ]
         return summary
-    if kind == ImportKind.TRA:
-        from tenue.formats.tra import read_tra
-
-        batch = read_tra(source, name=name)
-    elif kind == ImportKind.ENTRIES:
-        from tenue.formats.spreadsheet_entries import read_spreadsheet_entries
-
-        batch = read_spreadsheet_entries(source, name=name)
-    else:
-        from tenue.formats.payroll import read_payroll
-
-        batch = read_payroll(source, name=name)
+    batch = read_batch(ImportKind(kind), source, name=name)
     progress("import", 0, len(batch.entries))
     outcome = batch_import(
         company=company, batch=batch, path=source, kind=ImportKind(kind), by=user
