@@ -19,3 +19,18 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
   echo "$wanted" > "$stamp"
 fi
+# OCR (Tesseract with French data) and PDF rendering (Pango for WeasyPrint) are system packages:
+# installed here from Debian's packages when we may, named otherwise.
+missing=""
+command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra \
+  || missing="$missing tesseract-ocr tesseract-ocr-fra"
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$missing libpango-1.0-0 libpangoft2-1.0-0"
+fc-list 2>/dev/null | grep -qi dejavu || missing="$missing fonts-dejavu-core"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installation des paquets système :$missing…" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null
+  else
+    echo "Paquets système requis (OCR, PDF) :$missing — installez-les." >&2
+  fi
+fi
