@@ -43,13 +43,10 @@ def test_concurrent_posting_gives_no_gap_and_no_duplicate(company):
         thread.start()
     for thread in threads:
         thread.join()
-    # An entry dated before the journal's last one is refused: later-dated entries from fast
-    # posters can make a slow poster's earlier date impossible. Only that refusal is allowed.
-    assert all("chronologique" in str(e) for e in errors), errors
+    # A slow poster's earlier date takes its place among the posted entries: nothing is refused.
+    assert errors == []
     numbers = sorted(Entry.objects.filter(company=company).values_list("number", flat=True))
-    assert numbers == list(range(1, len(numbers) + 1))
-    assert len(numbers) + len(errors) == POSTERS * PER_POSTER
-    assert len(numbers) >= POSTERS  # the last day of every poster is never refused
+    assert numbers == list(range(1, POSTERS * PER_POSTER + 1))
     dates = list(
         Entry.objects.filter(company=company).order_by("number").values_list("date", flat=True)
     )

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from tenue.core.problems import Refused
 from tenue.ledger.models import Entry, Line
-from tenue.ledger.services import entries_post, entry_post
+from tenue.ledger.services import entries_post, entries_validate, entry_post, ledger_verify
 from tests.conftest import make_entry
 
 
@@ -36,12 +36,25 @@ def test_unknown_account_journal_and_out_of_year_date_are_refused(company, post)
     assert "compte 6064999 inconnu" in text
 
 
-def test_entry_dated_before_the_last_of_its_journal_is_refused(company, post):
-    post("AC", "2025-02-10", ("6064", "1.00", ""), ("401", "", "1.00"))
-    with pytest.raises(Refused, match="chronologique"):
-        post("AC", "2025-02-09", ("6064", "1.00", ""), ("401", "", "1.00"))
-    # another journal keeps its own chronology
+def test_late_entry_takes_its_place_in_date_order_among_posted_entries(company, post):
+    first = post("AC", "2025-02-10", ("6064", "1.00", ""), ("401", "", "1.00"))
+    third = post("AC", "2025-02-20", ("6064", "3.00", ""), ("401", "", "3.00"))
+    late = post("AC", "2025-02-15", ("6064", "2.00", ""), ("401", "", "2.00"))
+    same_day = post("AC", "2025-02-10", ("6064", "4.00", ""), ("401", "", "4.00"))
+    numbers = {e.pk: e.number for e in Entry.objects.filter(company=company, journal__code="AC")}
+    assert [numbers[e.pk] for e in (first, same_day, late, third)] == [1, 2, 3, 4]
+    # another journal keeps its own numbering
     assert post("VE", "2025-01-01", ("411", "1.00", ""), ("706", "", "1.00")).number == 1
+    assert ledger_verify(company=company) == []
+
+
+def test_entry_dated_before_the_last_validated_of_its_journal_is_refused(company, post):
+    kept = post("AC", "2025-02-10", ("6064", "1.00", ""), ("401", "", "1.00"))
+    entries_validate(company=company, entries=[kept], valid_date=date(2025, 3, 1))
+    with pytest.raises(Refused, match="dernière écriture validée"):
+        post("AC", "2025-02-09", ("6064", "1.00", ""), ("401", "", "1.00"))
+    later = post("AC", "2025-02-11", ("6064", "1.00", ""), ("401", "", "1.00"))
+    assert later.number == 2
 
 
 def test_database_refuses_a_line_with_debit_and_credit(company, post):

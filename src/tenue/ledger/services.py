@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from tenue.core import entries as core
 from tenue.core import money, pcg
@@ -271,6 +272,45 @@ def _late_entry(code: str, entry: core.Entry, sequence: JournalSequence) -> Prob
     )
 
 
+# Numbers of posted entries are provisional: a late document (an invoice dated before the
+# journal's last entry) takes its place in date order and the posted entries after it move up by
+# one, so numbering stays continuous and chronological. Validated entries never move: an entry
+# dated before the last validated one of its journal is refused.
+_SHIFT = 1_000_000_000
+
+
+def _place_late_entry(
+    journal: Journal, year: FiscalYear, entry: core.Entry, sequence: JournalSequence
+) -> int:
+    """The number a late entry takes; the posted entries after it are moved up by one."""
+    same_book = Entry.objects.filter(journal=journal, fiscal_year=year)
+    last_validated = (
+        same_book.filter(status=EntryStatus.VALIDATED).order_by("-number").values("number", "date")
+    ).first()
+    if last_validated and entry.date < last_validated["date"]:
+        raise Refused(
+            [
+                Problem(
+                    f"écriture du {entry.date:%d/%m/%Y} antérieure à la dernière écriture validée "
+                    f"du journal {journal.code} (n° {last_validated['number']} du "
+                    f"{last_validated['date']:%d/%m/%Y}) : la numérotation doit rester "
+                    "chronologique, datez-la après ou dévalidez la période",
+                    "date",
+                    entry.source,
+                )
+            ]
+        )
+    before = same_book.filter(date__lte=entry.date).order_by("-number").values("number").first()
+    number = (before["number"] if before else 0) + 1
+    later = same_book.filter(number__gte=number)
+    if later.filter(status=EntryStatus.VALIDATED).exists():
+        raise Refused([_late_entry(journal.code, entry, sequence)])
+    # Two steps, since a unique constraint is checked row by row during one UPDATE.
+    moved = later.update(number=F("number") + _SHIFT)
+    same_book.filter(number__gte=_SHIFT).update(number=F("number") - _SHIFT + 1)
+    return number if moved else sequence.last_number + 1
+
+
 def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
     """Post one entry: checked, numbered, saved. Refused (with problems) if anything is wrong."""
     require(by, Action.POST, company)
@@ -284,15 +324,17 @@ def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
     with transaction.atomic():
         sequence = _lock_sequence(journal, year)
         if sequence.last_date and entry.date < sequence.last_date:
-            raise Refused([_late_entry(journal.code, entry, sequence)])
+            number = _place_late_entry(journal, year, entry, sequence)
+        else:
+            number = sequence.last_number + 1
+            sequence.last_date = entry.date
         sequence.last_number += 1
-        sequence.last_date = entry.date
         sequence.save(update_fields=["last_number", "last_date"])
         row = Entry.objects.create(
             company=company,
             fiscal_year=year,
             journal=journal,
-            number=sequence.last_number,
+            number=number,
             date=entry.date,
             label=entry.label,
             piece_ref=entry.piece_ref,
@@ -545,8 +587,6 @@ def ledger_verify(*, company: Company) -> list[Problem]:
 
 def _copies_disagree(company: Company) -> list[Problem]:
     """Lines whose copy of the entry's dossier or date no longer matches the entry."""
-    from django.db.models import F, Q
-
     bad = (
         Line.objects.filter(Q(entry__company=company) | Q(company=company))
         .exclude(company_id=F("entry__company_id"), date=F("entry__date"))
