@@ -58,6 +58,7 @@ def main() -> int:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="tenue-ingest-"))
     os.environ["TENUE_HOME"] = str(home)
+    os.environ["TENUE_READ_ON_ARRIVAL"] = "0"  # ingestion alone (reading: benchmarks/booking.py)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         recreate(url)

@@ -50,6 +50,14 @@ def _documents_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "documents"
 
 
+@pytest.fixture(autouse=True)
+def _nothing_learned_before_the_test():
+    """What `booking.learning` keeps warm belongs to one test's database, not the next's."""
+    from tenue.booking import learning
+
+    learning.forget()
+
+
 @pytest.fixture
 def firm(db):
     from tenue.firms.services import firm_create
@@ -80,6 +88,17 @@ def other_company(firm):
         siren="552100554",
         slug="societe-b",
         year_start=date(2025, 1, 1),
+    )
+
+
+@pytest.fixture
+def buyer(firm):
+    """The dossier that receives the invoice (its buyer; the buyer's SIREN in the file is not a
+    valid one, so the dossier is told apart by the document's category)."""
+    from tenue.firms.services import company_create
+
+    return company_create(
+        firm=firm, name="Client SAS", siren="732829320", slug="client", year_start=date(2026, 1, 1)
     )
 
 

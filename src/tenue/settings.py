@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tenue.ledger",
     "tenue.analytics",
     "tenue.documents",
+    "tenue.booking",
     "tenue.reports",
     "tenue.web",
 ]
@@ -168,6 +169,8 @@ X_FRAME_OPTIONS = "DENY"
 TENUE_PAGE_SIZE = int(os.environ.get("TENUE_PAGE_SIZE", "100"))
 TENUE_MAIL_DOMAIN = os.environ.get("TENUE_MAIL_DOMAIN", "collecte.tenue.local")
 TENUE_TASKS_EAGER = os.environ.get("TENUE_TASKS_EAGER", "0") == "1"
+# A document is read (e-invoice, PDF text, OCR) and its entry proposed as soon as it arrives.
+TENUE_READ_ON_ARRIVAL = os.environ.get("TENUE_READ_ON_ARRIVAL", "1") == "1"
 TENUE_UPLOAD_MAX_BYTES = int(os.environ.get("TENUE_UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # larger uploads go to a temporary file

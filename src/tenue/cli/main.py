@@ -479,6 +479,65 @@ def cmd_documents_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_documents_read(args: argparse.Namespace) -> int:
+    from tenue.booking.services import documents_read
+
+    company = _company(args.dossier)
+    counts = documents_read(company=company, force=args.force)
+    if args.format == "json":
+        _print_json(counts)
+    else:
+        print(
+            f"{counts['read']} pièce(s) lue(s) : {counts['posted']} comptabilisée(s), "
+            f"{counts['to_review']} à revoir, {counts['duplicates']} doublon(s), "
+            f"{counts['failed']} illisible(s)"
+        )
+    return 0
+
+
+def cmd_documents_show(args: argparse.Namespace) -> int:
+    from tenue.booking.selectors import document_booking
+    from tenue.documents.models import Document
+
+    document = Document.objects.filter(pk=args.id).select_related("company").first()
+    if document is None:
+        raise SystemExit(f"Pièce {args.id} introuvable")
+    data = document_booking(document=document)
+    if args.format == "json":
+        _print_json(data)
+        return 0
+    print(f"Pièce {data['id']} — {data['name']} ({data['status']})")
+    reading = data["reading"]
+    if reading is None:
+        print("  pas encore lue")
+    else:
+        print(f"  lecture : {reading['method'] or 'échec'} ({reading['duration_ms']} ms)")
+        for field in reading["fields"]:
+            print(
+                f"  {field['name']:<22} {field['value']:<30} "
+                f"{field['confidence'] * 100:>4.0f} %  {field['where']}"
+            )
+        for problem in reading["problems"]:
+            print(f"  ! {problem['message'] if isinstance(problem, dict) else problem}")
+    proposal = data["proposal"]
+    if proposal is not None:
+        print(f"  proposition : {proposal['status']} (confiance {proposal['confidence']} %)")
+        for reason in proposal["reasons"]:
+            print(f"    · {reason}")
+        for problem in proposal["problems"]:
+            print(f"    ! {problem}")
+        shown = proposal["entry"]["lines"] if proposal["entry"] else proposal["lines"]
+        if proposal["entry"]:
+            entry = proposal["entry"]
+            print(f"  écriture {entry['journal']} n° {entry['number']} du {entry['date']}")
+        for line in shown:
+            print(
+                f"    {line['account']:<10} {line['aux_number']:<10} {line['debit']:>12} "
+                f"{line['credit']:>12}  {line['label']}"
+            )
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
 
@@ -714,6 +773,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt(dlist)
     dlist.set_defaults(func=cmd_documents_list)
+    dread = dsub2.add_parser("read", help="lire les pièces en attente et proposer leurs écritures")
+    dread.add_argument("--dossier", required=True)
+    dread.add_argument("--force", action="store_true", help="relire aussi les pièces déjà lues")
+    fmt(dread)
+    dread.set_defaults(func=cmd_documents_read)
+    dshow = dsub2.add_parser("show", help="ce qui a été lu d'une pièce et l'écriture proposée")
+    dshow.add_argument("id", type=int)
+    fmt(dshow)
+    dshow.set_defaults(func=cmd_documents_show)
 
     smtp = sub.add_parser("smtpd", help="recevoir les pièces envoyées aux adresses de collecte")
     smtp.add_argument("--host", default="127.0.0.1")

@@ -215,3 +215,122 @@ def format_rate(rate: Decimal) -> str:
     """`Decimal("20.00")` -> "20", `Decimal("5.50")` -> "5.5" (the key used in field names)."""
     text = format(rate.normalize(), "f")
     return text
+
+
+# --- JSON form (stored with the document's reading, shown by `tenue documents show`) ----------
+
+
+def _text(value: Decimal | dt.date | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def invoice_to_dict(invoice: Invoice) -> dict[str, object]:
+    """Plain JSON-able form: amounts and rates as text (`"1234.56"`), dates ISO."""
+
+    def party(p: Party) -> dict[str, str]:
+        return {k: v for k, v in vars(p).items() if v}
+
+    return {
+        "kind": invoice.kind.value,
+        "number": invoice.number,
+        "issue_date": _text(invoice.issue_date),
+        "due_date": _text(invoice.due_date),
+        "currency": invoice.currency,
+        "seller": party(invoice.seller),
+        "buyer": party(invoice.buyer),
+        "lines": [
+            {
+                "description": line.description,
+                "net_amount": str(line.net_amount),
+                "quantity": _text(line.quantity),
+                "unit_price": _text(line.unit_price),
+                "vat_rate": _text(line.vat_rate),
+                "vat_category": line.vat_category,
+            }
+            for line in invoice.lines
+        ],
+        "vat": [
+            {
+                "rate": format_rate(v.rate),
+                "basis": str(v.basis),
+                "amount": str(v.amount),
+                "category": v.category,
+                "on_receipts": v.on_receipts,
+                "exemption_reason": v.exemption_reason,
+            }
+            for v in invoice.vat
+        ],
+        "total_ht": _text(invoice.total_ht),
+        "total_vat": _text(invoice.total_vat),
+        "total_ttc": _text(invoice.total_ttc),
+        "prepaid": _text(invoice.prepaid),
+        "amount_due": _text(invoice.amount_due),
+        "iban": invoice.iban,
+        "type_code": invoice.type_code,
+        "profile": invoice.profile,
+        "buyer_reference": invoice.buyer_reference,
+        "order_reference": invoice.order_reference,
+        "notes": list(invoice.notes),
+    }
+
+
+def invoice_from_dict(data: dict[str, object]) -> Invoice:
+    """The inverse of `invoice_to_dict`."""
+
+    def dec(value: object) -> Decimal | None:
+        return None if value in (None, "") else Decimal(str(value))
+
+    def day(value: object) -> dt.date | None:
+        return None if not value else dt.date.fromisoformat(str(value))
+
+    def party(value: object) -> Party:
+        return Party(**value) if isinstance(value, dict) else Party()
+
+    lines = data.get("lines") or []
+    vat = data.get("vat") or []
+    notes = data.get("notes") or []
+    assert isinstance(lines, list) and isinstance(vat, list) and isinstance(notes, list)
+    return Invoice(
+        kind=DocumentKind(str(data.get("kind") or "invoice")),
+        number=str(data.get("number") or ""),
+        issue_date=day(data.get("issue_date")),
+        due_date=day(data.get("due_date")),
+        currency=str(data.get("currency") or "EUR"),
+        seller=party(data.get("seller")),
+        buyer=party(data.get("buyer")),
+        lines=tuple(
+            InvoiceLine(
+                description=str(item.get("description", "")),
+                net_amount=Decimal(str(item["net_amount"])),
+                quantity=dec(item.get("quantity")),
+                unit_price=dec(item.get("unit_price")),
+                vat_rate=dec(item.get("vat_rate")),
+                vat_category=str(item.get("vat_category", "")),
+            )
+            for item in lines
+        ),
+        vat=tuple(
+            VatAmount(
+                rate=Decimal(str(item["rate"])),
+                basis=Decimal(str(item["basis"])),
+                amount=Decimal(str(item["amount"])),
+                category=str(item.get("category", "S")),
+                on_receipts=bool(item.get("on_receipts", False)),
+                exemption_reason=str(item.get("exemption_reason", "")),
+            )
+            for item in vat
+        ),
+        total_ht=dec(data.get("total_ht")),
+        total_vat=dec(data.get("total_vat")),
+        total_ttc=dec(data.get("total_ttc")),
+        prepaid=dec(data.get("prepaid")),
+        amount_due=dec(data.get("amount_due")),
+        iban=str(data.get("iban") or ""),
+        type_code=str(data.get("type_code") or ""),
+        profile=str(data.get("profile") or ""),
+        buyer_reference=str(data.get("buyer_reference") or ""),
+        order_reference=str(data.get("order_reference") or ""),
+        notes=tuple(str(n) for n in notes),
+    )

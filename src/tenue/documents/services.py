@@ -25,6 +25,7 @@ from tenue.documents.models import Category, Channel, Document, Status
 from tenue.firms import audit
 from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
+from tenue.tasks import submit
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,17 @@ def document_ingest(
             name=name,
             channel=channel,
         )
+        if settings.TENUE_READ_ON_ARRIVAL:
+            _read_after_commit(document, user)
     return Ingested(document, False)
+
+
+def _read_after_commit(document: Document, user: Any) -> None:
+    """Reading (booking's `read_documents` task) starts once the document is safely stored."""
+    ids, user_id, owner = [document.pk], getattr(user, "pk", None), document.company.slug
+    transaction.on_commit(
+        lambda: submit("read_documents", owner=owner, document_ids=ids, user_id=user_id)
+    )
 
 
 def _pdf_readable(data: bytes) -> bool:
@@ -179,9 +190,9 @@ def document_annotate(
 
 
 def document_recategorize(*, document: Document, category: str, by: Any = None) -> Document:
-    """Move a document to another category in one action: it goes back to `received`, to be
-    read again in its new category; the file never moves. (Its draft entry, once booking
-    exists, is removed or reversed here too.)"""
+    """Move a document to another category in one action: it goes back to `received` and is
+    read again in its new category (its proposal, never posted, is replaced); the file never
+    moves. A booked document is refused: its entry must be reversed first."""
     require(by, Action.VIEW, document.company)
     if category not in Category.values:
         raise Refused([Problem(f"catégorie inconnue « {category} »", "category")])
@@ -202,6 +213,14 @@ def document_recategorize(*, document: Document, category: str, by: Any = None) 
         previous=previous,
         category=category,
     )
+    if settings.TENUE_READ_ON_ARRIVAL and document.status != Status.DUPLICATE:
+        user = by if getattr(by, "is_authenticated", False) else None
+        ids, user_id, owner = [document.pk], getattr(user, "pk", None), document.company.slug
+        transaction.on_commit(
+            lambda: submit(
+                "read_documents", owner=owner, document_ids=ids, user_id=user_id, force=True
+            )
+        )
     return document
 
 

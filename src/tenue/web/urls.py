@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import views
+from tenue.web import review, views
 
 app_name = "web"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
     path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
+    path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
+    path("dossiers/<slug:slug>/revue/<int:pk>/", review.review, name="review"),
     path("dossiers/<slug:slug>/parametres/", views.dossier_settings, name="settings"),
     path("dossiers/<slug:slug>/ged/", views.folders, name="folders"),
     path("dossiers/<slug:slug>/ged/<int:folder_id>/", views.folders, name="folder"),

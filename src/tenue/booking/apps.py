@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "tenue.booking"
+    verbose_name = "Saisie des pièces"
+
+    def ready(self) -> None:
+        from tenue.booking import tasks  # noqa: F401 - registers the tasks
