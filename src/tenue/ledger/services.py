@@ -209,11 +209,22 @@ def third_party_create(
 class _Resolver:
     """Looks up journals, accounts, third parties and fiscal years of one dossier, once each."""
 
-    def __init__(self, company: Company) -> None:
+    def __init__(self, company: Company, only: Sequence[core.Entry] | None = None) -> None:
+        """Everything of the dossier, or (`only`) just what these entries name: posting one
+        entry then reads a handful of rows, not the whole chart."""
         self.company = company
-        self.journals = {j.code: j for j in Journal.objects.filter(company=company)}
-        self.accounts = {a.number: a for a in Account.objects.filter(company=company)}
-        self.third_parties = {t.aux_number: t for t in ThirdParty.objects.filter(company=company)}
+        journals = Journal.objects.filter(company=company)
+        accounts = Account.objects.filter(company=company)
+        third_parties = ThirdParty.objects.filter(company=company)
+        if only is not None:
+            journals = journals.filter(code__in={e.journal for e in only})
+            accounts = accounts.filter(number__in={li.account for e in only for li in e.lines})
+            third_parties = third_parties.filter(
+                aux_number__in={li.aux_number for e in only for li in e.lines if li.aux_number}
+            )
+        self.journals = {j.code: j for j in journals}
+        self.accounts = {a.number: a for a in accounts}
+        self.third_parties = {t.aux_number: t for t in third_parties}
         self.years = list(FiscalYear.objects.filter(company=company).order_by("start"))
 
     def year_for(self, day: date) -> FiscalYear | None:
@@ -314,7 +325,7 @@ def _place_late_entry(
 def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
     """Post one entry: checked, numbered, saved. Refused (with problems) if anything is wrong."""
     require(by, Action.POST, company)
-    resolver = _Resolver(company)
+    resolver = _Resolver(company, only=[entry])
     problems = resolver.problems(entry)
     if problems:
         raise Refused(problems)
