@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 TENUE_HOME = Path(os.environ.get("TENUE_HOME", "var")).resolve()
@@ -174,7 +175,21 @@ TENUE_READ_ON_ARRIVAL = os.environ.get("TENUE_READ_ON_ARRIVAL", "1") == "1"
 TENUE_UPLOAD_MAX_BYTES = int(os.environ.get("TENUE_UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # larger uploads go to a temporary file
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# At scale: jobs go to Celery workers through this broker, and the job states (progress shown on
+# the web pages) live in a cache every process shares. Both unset: threads and local memory.
+TENUE_TASK_BROKER = os.environ.get("TENUE_TASK_BROKER", "")
+TENUE_REDIS_URL = os.environ.get("TENUE_REDIS_URL", "")
+if TENUE_TASK_BROKER and not TENUE_REDIS_URL:
+    raise ImproperlyConfigured(
+        "TENUE_TASK_BROKER demande TENUE_REDIS_URL : l'état des tâches doit être partagé "
+        "entre les processus web et les workers"
+    )
+_REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+CACHES = {
+    "default": {"BACKEND": _REDIS_CACHE, "LOCATION": TENUE_REDIS_URL}
+    if TENUE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGGING = {
     "version": 1,

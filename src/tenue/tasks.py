@@ -4,8 +4,8 @@
 its state: status (`pending`, `running`, `done`, `failed`), progress (stage, done, total) and, at
 the end, its result or its problems. The embedded default runs the task in a thread of the web
 process and keeps the state in Django's cache; with `TENUE_TASKS_EAGER` (tests, command line)
-it runs at once in the caller. A Celery worker on Redis is the deployment at scale: the same
-`submit` then sends the task, and the cache is Redis (see ARCHITECTURE.md).
+it runs at once in the caller. At scale (`TENUE_TASK_BROKER`, see `tenue.celery`), the same
+`submit` sends the job to Celery workers on Redis, and the cache is Redis (`TENUE_REDIS_URL`).
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ def _update(job_id: str, **changes: Any) -> None:
     state = cache.get(_key(job_id)) or {}
     state.update(changes)
     cache.set(_key(job_id), state, TIMEOUT)
+
+
+def run_job(job_id: str, name: str, kwargs: dict[str, Any]) -> None:
+    """Run one submitted job here and now, recording its state (threads and Celery workers)."""
+    _run(job_id, name, kwargs)
 
 
 def _run(job_id: str, name: str, kwargs: dict[str, Any]) -> None:
@@ -97,6 +102,15 @@ def submit(task_name: str, /, *, owner: str = "", **kwargs: Any) -> str:
     )
     if getattr(settings, "TENUE_TASKS_EAGER", False):
         _run(job_id, task_name, kwargs)
+        return job_id
+    if getattr(settings, "TENUE_TASK_BROKER", ""):
+        from tenue import celery
+
+        celery.configure(settings.TENUE_TASK_BROKER).send_task(
+            "tenue.run",
+            args=[job_id, task_name, kwargs],
+            queue=celery.QUEUES.get(task_name, celery.DEFAULT_QUEUE),
+        )
         return job_id
 
     def thread() -> None:

@@ -555,6 +555,22 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from tenue import celery
+
+    if not settings.TENUE_TASK_BROKER:
+        raise SystemExit(
+            "TENUE_TASK_BROKER n'est pas défini : sans lui, les tâches tournent dans le "
+            "processus web (réglage par défaut) et aucun worker n'est nécessaire."
+        )
+    worker = celery.configure(settings.TENUE_TASK_BROKER)
+    argv = ["worker", f"--queues={args.queues}", f"--concurrency={args.concurrency}"]
+    worker.worker_main([*argv, "--loglevel=INFO"])
+    return 0
+
+
 def cmd_smtpd(args: argparse.Namespace) -> int:
     import signal
     import threading
@@ -782,6 +798,11 @@ def build_parser() -> argparse.ArgumentParser:
     dshow.add_argument("id", type=int)
     fmt(dshow)
     dshow.set_defaults(func=cmd_documents_show)
+
+    work = sub.add_parser("worker", help="worker Celery (TENUE_TASK_BROKER) : lecture, imports")
+    work.add_argument("--queues", default="documents,imports,default")
+    work.add_argument("--concurrency", type=int, default=2)
+    work.set_defaults(func=cmd_worker)
 
     smtp = sub.add_parser("smtpd", help="recevoir les pièces envoyées aux adresses de collecte")
     smtp.add_argument("--host", default="127.0.0.1")
