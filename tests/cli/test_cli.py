@@ -243,3 +243,40 @@ def test_documents_add_and_list(company, capsys, tmp_path, settings):
         capsys, "documents", "list", "--dossier", company.slug, "--status", "duplicate"
     )
     assert code == 0 and "doublon de" in out
+
+
+def test_documents_read_then_show_every_field_and_the_entry(db, capsys, buyer, tmp_path, settings):
+    from tests.booking.test_services import FACTURX
+
+    settings.TENUE_READ_ON_ARRIVAL = False
+    invoice = tmp_path / "facture.pdf"
+    invoice.write_bytes(FACTURX.read_bytes())
+    code, out, _ = run(
+        capsys,
+        "documents",
+        "add",
+        str(invoice),
+        "--dossier",
+        "client",
+        "--category",
+        "achat",
+        "--format",
+        "json",
+    )
+    document_id = json.loads(out)[0]["id"]
+    code, out, _ = run(capsys, "documents", "read", "--dossier", "client", "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"read": 1, "posted": 0, "to_review": 1, "duplicates": 0, "failed": 0}
+    code, out, _ = run(capsys, "documents", "show", str(document_id), "--format", "json")
+    shown = json.loads(out)
+    fields = {f["name"]: f for f in shown["reading"]["fields"]}
+    assert fields["number"]["value"] == "F20260023"
+    assert fields["seller.siren"]["value"] == "123456782"
+    assert (
+        fields["total_ttc"]["confidence"] == 1.0
+        and "GrandTotalAmount" in fields["total_ttc"]["where"]
+    )
+    assert shown["proposal"]["status"] == "to_review"
+    assert shown["proposal"]["lines"][-1]["credit"] == "104.90"
+    code, out, _ = run(capsys, "documents", "show", str(document_id))
+    assert "F20260023" in out and "104.90" in out and "nouveau fournisseur" in out

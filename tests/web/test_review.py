@@ -78,3 +78,37 @@ def test_a_client_user_cannot_review(client, firm, buyer):
     client.force_login(user)
     response = client.get(reverse("web:review", args=[buyer.slug, document.pk]))
     assert response.status_code == 403
+
+
+def test_a_foreign_currency_invoice_is_converted_with_the_rate_given_on_review(
+    client, accountant, firm
+):
+    from datetime import date
+
+    from tenue.firms.services import company_create
+    from tests.conftest import SHARED_DATA
+
+    dossier = company_create(
+        firm=firm, name="Import SARL", siren="732829320", slug="import", year_start=date(2024, 1, 1)
+    )
+    gbp = SHARED_DATA / "einvoice" / "drafthorse" / "zugferd_2p3_EXTENDED_Fremdwaehrung.xml"
+    document = ingest(dossier, "gbp.xml", gbp.read_bytes())
+    document_read(document=document)
+    proposal = EntryProposal.objects.get(document=document)
+    assert proposal.lines == [] and any("taux de change" in p for p in proposal.problems)
+    client.force_login(accountant)
+    url = reverse("web:review", args=[dossier.slug, document.pk])
+    assert "taux de change" in client.get(url).content.decode()
+    assert client.post(url, {"taux": "abc"}).status_code == 200  # refused, said on the page
+    client.post(url, {"taux": "1,1650"})
+    proposal.refresh_from_db()
+    by_account = {line["account"]: line for line in proposal.lines}
+    supplier = proposal.lines[-1]
+    assert (supplier["credit"], supplier["currency_amount"], supplier["currency"]) == (
+        "1190.53",  # 1 021,91 GBP × 1,1650
+        "1021.91",
+        "GBP",
+    )
+    assert by_account["44566"]["debit"] == "190.08"  # 163,16 × 1,1650
+    debit = sum(Decimal(line["debit"]) for line in proposal.lines)
+    assert debit == Decimal("1190.53")

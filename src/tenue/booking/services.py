@@ -186,9 +186,14 @@ def _side(document: Document, invoice: Invoice) -> core_booking.Side | None:
 
 
 def proposal_make(
-    *, document: Document, reading: DocumentReading | None = None, by: Any = None
+    *,
+    document: Document,
+    reading: DocumentReading | None = None,
+    exchange_rate: Decimal | None = None,
+    by: Any = None,
 ) -> EntryProposal:
-    """Propose the document's entry; post it when the dossier's threshold allows."""
+    """Propose the document's entry; post it when the dossier's threshold allows. An invoice in
+    a foreign currency waits for its `exchange_rate` (euros for one unit), given on review."""
     company = document.company
     reading = reading or DocumentReading.objects.get(document=document)
     existing = EntryProposal.objects.filter(document=document).first()
@@ -296,7 +301,7 @@ def proposal_make(
         aux_number=aux,
         accounts={"": account},
         label=label,
-        exchange_rate=None,
+        exchange_rate=exchange_rate,
     )
     lines: list[dict[str, Any]] = []
     try:
@@ -331,8 +336,15 @@ def proposal_make(
         problems=[p["message"] for p in problems],
     )
     del vat_rate  # the VAT comes from the document; a learned rate only helps when it has none
+    if exchange_rate is not None:
+        reasons.append(f"taux de change saisi : 1 {invoice.currency} = {exchange_rate} €")
     proposal = _save_proposal(document, values, Status.TO_REVIEW)
-    if not problems and lines and confidence >= settings.auto_post_threshold:
+    if (
+        not problems
+        and lines
+        and exchange_rate is None
+        and confidence >= settings.auto_post_threshold
+    ):
         proposal_post(proposal=proposal, how=PostedHow.AUTO, by=by)
     return proposal
 

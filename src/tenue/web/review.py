@@ -5,6 +5,7 @@ with Enter; the next document to review opens at once. A change of account is le
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.urls import reverse
 
 from tenue.booking.models import EntryProposal, ProposalStatus
 from tenue.booking.selectors import document_booking, review_queue
-from tenue.booking.services import proposal_discard, proposal_post
+from tenue.booking.services import proposal_discard, proposal_make, proposal_post
 from tenue.core.problems import Refused
 from tenue.firms.permissions import Action, company_for, require
 
@@ -51,6 +52,13 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST":
         lines = _posted_lines(request)
         try:
+            if "taux" in request.POST:
+                proposal_make(
+                    document=proposal.document,
+                    exchange_rate=_rate(request.POST["taux"]),
+                    by=request.user,
+                )
+                return redirect(reverse("web:review", args=[slug, pk]))
             if "rien" in request.POST:
                 proposal_discard(proposal=proposal, by=request.user)
                 messages.success(request, "Pièce marquée « rien à comptabiliser ».")
@@ -98,6 +106,16 @@ def _posted_lines(request: HttpRequest) -> list[dict[str, Any]]:
             line["aux_number"] = line["aux_number"].upper()
             lines.append(line)
     return lines
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        rate = Decimal(text.strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValueError(f"taux de change illisible : « {text} »") from None
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError(f"taux de change invalide : « {text} »")
+    return rate
 
 
 def _date(text: str) -> date | None:
