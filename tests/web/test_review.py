@@ -112,3 +112,25 @@ def test_a_foreign_currency_invoice_is_converted_with_the_rate_given_on_review(
     assert by_account["44566"]["debit"] == "190.08"  # 163,16 × 1,1650
     debit = sum(Decimal(line["debit"]) for line in proposal.lines)
     assert debit == Decimal("1190.53")
+
+
+def test_the_dossier_booking_settings_are_changed_on_the_settings_page(client, accountant, buyer):
+    from tenue.booking.services import settings_for
+
+    client.force_login(accountant)
+    url = reverse("web:settings", args=[buyer.slug])
+    assert "Seuil de comptabilisation automatique" in client.get(url).content.decode()
+    form = {
+        "seuil": "80",
+        "compte_ndf": "421",
+        "journal_achats": "ac",
+        "journal_ventes": "VE",
+        "journal_ndf": "OD",
+    }
+    client.post(url, form)
+    saved = settings_for(buyer)
+    assert (saved.auto_post_threshold, saved.expense_report_account) == (80, "421")
+    page = client.post(url, {**form, "seuil": "150", "journal_ndf": "ZZ"}, follow=True)
+    text = page.content.decode()
+    assert "de 0 à 101" in text and "journal ZZ inconnu" in text
+    assert settings_for(buyer).auto_post_threshold == 80

@@ -46,6 +46,8 @@ class BookingSettings(models.Model):
         "journal des notes de frais", max_length=10, default="OD"
     )
 
+    EXPENSE_CHOICES = ExpenseReportAccount.choices
+
     class Meta:
         constraints = [
             models.CheckConstraint(

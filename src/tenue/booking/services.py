@@ -58,6 +58,55 @@ def settings_for(company: Any) -> BookingSettings:
     return found
 
 
+def booking_settings_update(
+    *,
+    company: Any,
+    auto_post_threshold: int,
+    expense_report_account: str,
+    purchase_journal: str,
+    sale_journal: str,
+    expense_report_journal: str,
+    by: Any = None,
+) -> BookingSettings:
+    """The dossier's booking settings, checked: a threshold in percent (101: never post on its
+    own), 467 or 421 for expense reports, journals that exist in the dossier."""
+    from tenue.booking.models import ExpenseReportAccount
+    from tenue.ledger.models import Journal
+
+    require(by, Action.MANAGE, company)
+    problems = []
+    if not 0 <= auto_post_threshold <= 101:
+        problems.append(Problem("le seuil est un pourcentage de 0 à 101", "auto_post_threshold"))
+    if expense_report_account not in ExpenseReportAccount.values:
+        problems.append(Problem("compte des notes de frais : 467 ou 421", "expense_report_account"))
+    codes = set(Journal.objects.filter(company=company).values_list("code", flat=True))
+    journals = {
+        "purchase_journal": purchase_journal,
+        "sale_journal": sale_journal,
+        "expense_report_journal": expense_report_journal,
+    }
+    for name, code in journals.items():
+        if code not in codes:
+            problems.append(Problem(f"journal {code or '(vide)'} inconnu du dossier", name))
+    if problems:
+        raise Refused(problems)
+    found = settings_for(company)
+    found.auto_post_threshold = auto_post_threshold
+    found.expense_report_account = expense_report_account
+    for name, code in journals.items():
+        setattr(found, name, code)
+    found.save()
+    audit.record(
+        by=by,
+        action="booking_settings",
+        company=company,
+        obj=found,
+        threshold=auto_post_threshold,
+        expense_report_account=expense_report_account,
+    )
+    return found
+
+
 # --- 1. reading ------------------------------------------------------------------------------
 
 

@@ -442,11 +442,32 @@ def document_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def dossier_settings(request: HttpRequest, slug: str) -> HttpResponse:
     """The dossier's collection addresses and who may send to them."""
+    from tenue.booking.services import booking_settings_update, settings_for
+    from tenue.core.problems import Refused
     from tenue.documents.mail import collection_addresses
     from tenue.documents.models import CollectionSettings
 
     company = company_for(request.user, slug)
     collection, _ = CollectionSettings.objects.get_or_create(company=company)
+    if request.method == "POST" and "seuil" in request.POST:
+        company = company_for(request.user, slug, Action.MANAGE)
+        try:
+            booking_settings_update(
+                company=company,
+                auto_post_threshold=int(request.POST.get("seuil", "") or -1),
+                expense_report_account=request.POST.get("compte_ndf", ""),
+                purchase_journal=request.POST.get("journal_achats", "").strip().upper(),
+                sale_journal=request.POST.get("journal_ventes", "").strip().upper(),
+                expense_report_journal=request.POST.get("journal_ndf", "").strip().upper(),
+                by=request.user,
+            )
+            messages.success(request, "Paramètres de saisie enregistrés.")
+        except (Refused, ValueError) as exc:
+            problems = exc.problems if isinstance(exc, Refused) else []
+            messages.error(
+                request, " ; ".join(p.message for p in problems) or "Seuil : un nombre entier."
+            )
+        return redirect(reverse("web:settings", args=[slug]))
     if request.method == "POST":
         company = company_for(request.user, slug, Action.MANAGE)
         senders = [
@@ -481,6 +502,7 @@ def dossier_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "company": company,
             "tab": "settings",
             "collection": collection,
+            "booking": settings_for(company),
             "addresses": [(labels[k], v) for k, v in collection_addresses(company).items()],
             "can_manage": allowed(request.user, Action.MANAGE, company),
         },
