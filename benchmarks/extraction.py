@@ -487,6 +487,10 @@ def run_real() -> dict[str, Any]:
 # --- output --------------------------------------------------------------------------------------
 
 
+# The fields the OCR target names: totals, date, number, supplier.
+OCR_AIMED = ("total_ht", "total_vat", "total_ttc", "issue_date", "number", "seller")
+
+
 def percent(share: float) -> str:
     return f"{share * 100:.1f}".replace(".", ",") + "\u00a0%"
 
@@ -506,6 +510,18 @@ def print_report(report: dict[str, Any], *, misses: int) -> None:
             mark = f"≥ {percent(goal)}" + ("" if figures["share"] >= goal else "  ✗")
         right = f"{figures['right']}/{figures['total']}"
         print(f"   {name:<22} {right:>10} {percent(figures['share']):>9}  {mark}")
+    every = [f for name, f in report["fields"].items() if name != "seller"]  # seller: composite
+    right, total = sum(f["right"] for f in every), sum(f["total"] for f in every)
+    print(
+        f"   tous les champs (hors « seller », composé) : {right}/{total} = "
+        f"{percent(right / total if total else 0.0)}"
+    )
+    aimed = [report["fields"][n] for n in OCR_AIMED if n in report["fields"]]
+    right, total = sum(f["right"] for f in aimed), sum(f["total"] for f in aimed)
+    print(
+        f"   totaux, date, numéro, fournisseur ensemble : {right}/{total} = "
+        f"{percent(right / total if total else 0.0)}"
+    )
     booking = report["booking"]
     share = booking["right"] / booking["total"] if booking["total"] else 0.0
     print(

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from tenue.booking.models import DocumentReading, EntryProposal, ProposalStatus
 from tenue.core import money
-from tenue.documents.models import Document
+from tenue.documents.models import Document, Status
 
 
 def document_booking(*, document: Document) -> dict[str, Any]:
@@ -85,6 +85,7 @@ def review_queue(*, company: Any) -> QuerySet[EntryProposal]:
         EntryProposal.objects.filter(
             company=company, status=ProposalStatus.TO_REVIEW, document__deleted_at__isnull=True
         )
+        .exclude(document__status=Status.SPLIT)  # its parts are reviewed, not the whole
         .select_related("document", "third_party")
         .order_by("document_id")
     )
