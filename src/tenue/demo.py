@@ -148,6 +148,7 @@ EXTRA_ACCOUNTS = {
 class DemoResult:
     created: list[tuple[str, int, int]] = field(default_factory=list)
     skipped: bool = False
+    einvoices: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -160,6 +161,11 @@ class DemoResult:
             f"  - {slug} : {entries} écritures, {letterings} lettrages"
             for slug, entries, letterings in self.created
         ]
+        if self.einvoices:
+            lines.append(
+                f"  - garage-dupont : {self.einvoices} factures électroniques reçues "
+                "(comptabilisées, à revoir, doublon : onglet « À revoir »)"
+            )
         return "\n".join([*lines, LOGIN_HELP])
 
 
@@ -529,7 +535,64 @@ def demo_load(*, reset: bool = False, progress: bool = True) -> DemoResult:
         company_member_add(
             company=boulangerie, user=users["dirigeant"], role=CompanyRole.OWNER, by=users["expert"]
         )
+        garage = Company.objects.get(slug="garage-dupont")
+        say("Dossier Garage Dupont : factures électroniques reçues, lues et proposées…")
+        result.einvoices = _incoming_einvoices(garage)
     return result
+
+
+def _incoming_einvoices(company: Any) -> int:
+    """E-invoices (CII, EN 16931) arrived from the dossier's platform in November: those of known
+    suppliers are posted on their own, a new supplier's waits in review, one arrives twice."""
+    from dataclasses import replace
+
+    from tenue.booking.services import document_read
+    from tenue.core.invoices import Invoice, InvoiceLine, Party, VatAmount
+    from tenue.documents.services import document_ingest
+    from tenue.formats.cii import write_cii
+    from tenue.ledger.models import ThirdParty, ThirdPartyKind
+
+    buyer = Party(name=company.name, siren=company.siren, country="FR")
+    known = list(
+        ThirdParty.objects.filter(company=company, kind=ThirdPartyKind.SUPPLIER).order_by(
+            "aux_number"
+        )[:3]
+    )
+    sellers = [Party(name=t.name, siren=t.siren, country="FR") for t in known]
+    sellers.append(Party(name="Papeterie Moderne SARL", siren=siren_with_key("51234567")))
+    items = ("Pièces détachées", "Prestation de maintenance", "Fournitures", "Ramettes et toner")
+    invoices = []
+    for index, seller in enumerate(sellers):
+        basis = Decimal(180 + 45 * index).quantize(Decimal("0.01"))
+        vat = _vat(basis, "20")
+        invoices.append(
+            Invoice(
+                number=f"F{YEAR}-11-{index + 1:03d}",
+                issue_date=date(YEAR, 11, 3 + 4 * index),
+                due_date=date(YEAR, 12, 3 + 4 * index),
+                seller=seller,
+                buyer=buyer,
+                lines=(InvoiceLine(items[index], basis, Decimal(1), basis, Decimal(20), "S"),),
+                vat=(VatAmount(rate=Decimal(20), basis=basis, amount=vat),),
+                total_ht=basis,
+                total_vat=vat,
+                total_ttc=basis + vat,
+                amount_due=basis + vat,
+            )
+        )
+    # the first invoice again, sent by mail as another file (a note added): a duplicate
+    invoices.append(replace(invoices[0], notes=("Copie envoyée par courriel",)))
+    for index, invoice in enumerate(invoices):
+        document = document_ingest(
+            company=company,
+            name=f"facture-{invoice.number}{'-copie' if index == len(sellers) else ''}.xml",
+            data=write_cii(invoice),
+            category="purchase",
+            channel="connector",
+            sender="plateforme agréée (démonstration)",
+        ).document
+        document_read(document=document)
+    return len(invoices)
 
 
 def _delete_firm(firm: Any) -> None:

@@ -112,6 +112,15 @@ def test_demo_balance_matches_the_web_page_to_the_cent(db, capsys, client):
     body = client.get(reverse("web:balance", args=["garage-dupont"])).content.decode()
     shown = re.search(r'id="total-debit">([^<]+)<', body).group(1)
     assert shown.replace("\u202f", "").replace(",", ".") == payload["totals"]["debit"]
+    # November's e-invoices: known suppliers posted, the new one waits, the copy is a duplicate
+    from tenue.booking.models import EntryProposal
+
+    statuses = sorted(
+        EntryProposal.objects.filter(company__slug="garage-dupont").values_list("status", flat=True)
+    )
+    assert statuses == ["duplicate", "posted", "posted", "posted", "to_review"]
+    queue = client.get(reverse("web:review_queue", args=["garage-dupont"])).content.decode()
+    assert "Papeterie Moderne" in queue
     # the collaborateur does not see the garage; the dirigeant sees only his bakery
     client.post(reverse("web:logout"))
     client.post(reverse("web:login"), {"username": "collab", "password": "tenue-demo"})
