@@ -26,9 +26,9 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 import facturx  # type: ignore[import-untyped]
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -287,6 +287,9 @@ class _Ubl:
 
 
 # --- public API -----------------------------------------------------------------------------
+
+
+_Paths = type[_Cii] | type[_Ubl]
 
 
 def find_embedded_xml(pdf: bytes) -> tuple[str, bytes] | None:
@@ -726,84 +729,137 @@ def _read_cii(root: Any) -> _Draft:
     if type_code:
         draft.note("kind", kind.value, c.type_code.label)
     _check_type(draft, type_code)
-    number = draft.text("number", root, c.number)
-    issue_date = draft.date("issue_date", root, c.issue_date)
-    due_date = draft.date("due_date", root, c.due_date)
-    currency = draft.text("currency", root, c.currency) or "EUR"
-    seller = _read_party(draft, "seller", c.seller.first(root), c)
-    buyer = _read_party(draft, "buyer", c.buyer.first(root), c)
+    header = _header(draft, root, c)
+    lines = [
+        line
+        for index, node in enumerate(c.lines.nodes(root), start=1)
+        # EXTENDED sub-lines and information lines are not part of the totals
+        if not (c.line_parent.text(node) or c.line_status.text(node).upper() == "INFORMATION")
+        and (line := _read_line(draft, node, index, c)) is not None
+    ]
+    vat = [
+        item
+        for node in c.taxes.nodes(root)
+        if c.tax_type.text(node) in ("", "VAT")
+        and (item := _read_vat(draft, node, c, c.tax_due_type.text(node) == _ON_RECEIPTS_CII))
+        is not None
+    ]
+    return _finish(
+        draft,
+        root,
+        c,
+        header,
+        kind=kind,
+        type_code=type_code,
+        profile=profile,
+        lines=lines,
+        vat=vat,
+        tax_total=_cii_tax_total,
+        check_totals=profile not in _PROFILES_WITHOUT_LINES,
+    )
 
-    lines: list[InvoiceLine] = []
-    for index, node in enumerate(c.lines.nodes(root), start=1):
-        if c.line_parent.text(node) or c.line_status.text(node).upper() == "INFORMATION":
-            continue  # EXTENDED sub-lines and information lines are not part of the totals
-        label = c.line_id.text(node) or str(index)
-        name = f"lines.{label}"
-        net_raw = c.line_net.text(node)
-        net = draft.money(net_raw, name, c.line_net.label) if net_raw else None
-        if net is None:
-            draft.fault(f"ligne {label} sans montant net (BT-131)", name)
-            continue
-        quantity_raw = c.line_quantity.text(node)
-        price_raw = c.line_price.text(node)
-        lines.append(
-            InvoiceLine(
-                description=c.line_name.text(node) or c.line_description.text(node),
-                net_amount=net,
-                quantity=draft.number(quantity_raw, name, c.line_quantity.label)
-                if quantity_raw
-                else None,
-                unit_price=draft.number(price_raw, name, c.line_price.label) if price_raw else None,
-                vat_rate=_rate(draft, c.line_rate.text(node), name, c.line_rate.label),
-                vat_category=c.line_category.text(node),
-            )
-        )
 
-    vat: list[VatAmount] = []
-    for node in c.taxes.nodes(root):
-        tax_type = c.tax_type.text(node)
-        if tax_type and tax_type != "VAT":
-            continue
-        rate = _rate(draft, c.tax_rate.text(node), "vat", c.tax_rate.label) or Decimal("0")
-        key = f"vat.{format_rate(rate)}"
-        basis = draft.amount(f"{key}.basis", node, c.tax_basis, record=False)
-        amount = draft.amount(f"{key}.amount", node, c.tax_amount, record=False)
-        if basis is None or amount is None:
-            draft.fault(
-                f"ventilation de TVA à {format_rate(rate)} % incomplète (BR-45, BR-46)", key
-            )
-            continue
-        item = VatAmount(
-            rate=rate,
-            basis=basis,
-            amount=amount,
-            category=c.tax_category.text(node) or "S",
-            on_receipts=c.tax_due_type.text(node) == _ON_RECEIPTS_CII,
-            exemption_reason=c.tax_exemption.text(node),
-        )
-        vat.append(item)
-        _vat_fields(draft, item, c.tax_basis.label, c.tax_amount.label)
+class _Header(NamedTuple):
+    number: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    currency: str
+    seller: Party
+    buyer: Party
 
-    line_total = draft.amount("line_total", root, c.line_total, record=False)
-    charges = draft.amount("charge_total", root, c.charge_total, record=False)
-    allowances = draft.amount("allowance_total", root, c.allowance_total, record=False)
-    total_ht = draft.amount("total_ht", root, c.tax_basis_total)
-    total_vat = _cii_tax_total(draft, root, currency)
-    total_ttc = draft.amount("total_ttc", root, c.grand_total)
-    prepaid = draft.amount("prepaid", root, c.prepaid)
-    amount_due = draft.amount("amount_due", root, c.due_payable)
-    iban = _read_iban(draft, root, c.iban)
-    if profile not in _PROFILES_WITHOUT_LINES:
+
+def _header(draft: _Draft, root: Any, paths: _Paths) -> _Header:
+    return _Header(
+        number=draft.text("number", root, paths.number),
+        issue_date=draft.date("issue_date", root, paths.issue_date),
+        due_date=draft.date("due_date", root, paths.due_date),
+        currency=draft.text("currency", root, paths.currency) or "EUR",
+        seller=_read_party(draft, "seller", paths.seller.first(root), paths),
+        buyer=_read_party(draft, "buyer", paths.buyer.first(root), paths),
+    )
+
+
+def _read_line(draft: _Draft, node: Any, index: int, paths: _Paths) -> InvoiceLine | None:
+    """One invoice line (BG-25); None, with a fault, when it has no net amount."""
+    label = paths.line_id.text(node) or str(index)
+    name = f"lines.{label}"
+    net_raw = paths.line_net.text(node)
+    net = draft.money(net_raw, name, paths.line_net.label) if net_raw else None
+    if net is None:
+        draft.fault(f"ligne {label} sans montant net (BT-131)", name)
+        return None
+    quantity_raw = paths.line_quantity.text(node)
+    price_raw = paths.line_price.text(node)
+    return InvoiceLine(
+        description=paths.line_name.text(node) or paths.line_description.text(node),
+        net_amount=net,
+        quantity=draft.number(quantity_raw, name, paths.line_quantity.label)
+        if quantity_raw
+        else None,
+        unit_price=draft.number(price_raw, name, paths.line_price.label) if price_raw else None,
+        vat_rate=_rate(draft, paths.line_rate.text(node), name, paths.line_rate.label),
+        vat_category=paths.line_category.text(node),
+    )
+
+
+def _read_vat(draft: _Draft, node: Any, paths: _Paths, on_receipts: bool) -> VatAmount | None:
+    """One line of the VAT breakdown (BG-23); None, with a fault, when it is incomplete."""
+    rate = _rate(draft, paths.tax_rate.text(node), "vat", paths.tax_rate.label) or Decimal("0")
+    key = f"vat.{format_rate(rate)}"
+    basis = draft.amount(f"{key}.basis", node, paths.tax_basis, record=False)
+    amount = draft.amount(f"{key}.amount", node, paths.tax_amount, record=False)
+    if basis is None or amount is None:
+        draft.fault(f"ventilation de TVA à {format_rate(rate)} % incomplète (BR-45, BR-46)", key)
+        return None
+    item = VatAmount(
+        rate=rate,
+        basis=basis,
+        amount=amount,
+        category=paths.tax_category.text(node) or "S",
+        on_receipts=on_receipts,
+        exemption_reason=paths.tax_exemption.text(node),
+    )
+    _vat_fields(draft, item, paths.tax_basis.label, paths.tax_amount.label)
+    return item
+
+
+def _finish(
+    draft: _Draft,
+    root: Any,
+    paths: _Paths,
+    header: _Header,
+    *,
+    kind: DocumentKind,
+    type_code: str,
+    profile: str,
+    lines: list[InvoiceLine],
+    vat: list[VatAmount],
+    tax_total: Callable[[_Draft, Any, str], Decimal | None],
+    check_totals: bool,
+) -> _Draft:
+    """Totals and the invoice: the part CII and UBL read alike."""
+    line_total = draft.amount("line_total", root, paths.line_total, record=False)
+    charges = draft.amount("charge_total", root, paths.charge_total, record=False)
+    allowances = draft.amount("allowance_total", root, paths.allowance_total, record=False)
+    total_ht = draft.amount("total_ht", root, paths.tax_basis_total)
+    total_vat = tax_total(draft, root, header.currency)
+    total_ttc = draft.amount("total_ttc", root, paths.grand_total)
+    prepaid = draft.amount("prepaid", root, paths.prepaid)
+    amount_due = draft.amount("amount_due", root, paths.due_payable)
+    iban = _read_iban(draft, root, paths.iban)
+    if check_totals:
         _check_totals(draft, lines, line_total, allowances, charges, total_ht)
-
+    notes = tuple(
+        item.text.strip() for item in paths.notes.nodes(root) if (item.text or "").strip()
+    )
     draft.invoice = Invoice(
         kind=kind,
-        number=number,
-        issue_date=issue_date,
-        due_date=due_date,
-        currency=currency,
-        seller=seller,
-        buyer=buyer,
+        number=header.number,
+        issue_date=header.issue_date,
+        due_date=header.due_date,
+        currency=header.currency,
+        seller=header.seller,
+        buyer=header.buyer,
         lines=tuple(lines),
         vat=tuple(vat),
         total_ht=total_ht,
@@ -814,9 +870,9 @@ def _read_cii(root: Any) -> _Draft:
         iban=iban,
         type_code=type_code,
         profile=profile,
-        buyer_reference=c.buyer_reference.text(root),
-        order_reference=c.order_reference.text(root),
-        notes=tuple(item.text.strip() for item in c.notes.nodes(root) if (item.text or "").strip()),
+        buyer_reference=paths.buyer_reference.text(root),
+        order_reference=paths.order_reference.text(root),
+        notes=notes,
     )
     return draft
 
@@ -847,95 +903,32 @@ def _read_ubl(root: Any, *, credit_note: bool) -> _Draft:
     kind = _kind(type_code, credit_note=credit_note)
     draft.note("kind", kind.value, u.type_code.label if type_code else "XML CreditNote")
     _check_type(draft, type_code)
-    number = draft.text("number", root, u.number)
-    issue_date = draft.date("issue_date", root, u.issue_date)
-    due_date = draft.date("due_date", root, u.due_date)
-    currency = draft.text("currency", root, u.currency) or "EUR"
-    seller = _read_party(draft, "seller", u.seller.first(root), u)
-    buyer = _read_party(draft, "buyer", u.buyer.first(root), u)
+    header = _header(draft, root, u)
     on_receipts = u.tax_point_code.text(root) == _ON_RECEIPTS_UBL
-
-    lines: list[InvoiceLine] = []
-    for index, node in enumerate(u.lines.nodes(root), start=1):
-        label = u.line_id.text(node) or str(index)
-        name = f"lines.{label}"
-        net_raw = u.line_net.text(node)
-        net = draft.money(net_raw, name, u.line_net.label) if net_raw else None
-        if net is None:
-            draft.fault(f"ligne {label} sans montant net (BT-131)", name)
-            continue
-        quantity_raw = u.line_quantity.text(node)
-        price_raw = u.line_price.text(node)
-        lines.append(
-            InvoiceLine(
-                description=u.line_name.text(node) or u.line_description.text(node),
-                net_amount=net,
-                quantity=draft.number(quantity_raw, name, u.line_quantity.label)
-                if quantity_raw
-                else None,
-                unit_price=draft.number(price_raw, name, u.line_price.label) if price_raw else None,
-                vat_rate=_rate(draft, u.line_rate.text(node), name, u.line_rate.label),
-                vat_category=u.line_category.text(node),
-            )
-        )
-
-    vat: list[VatAmount] = []
-    subtotals = u.tax_subtotals.nodes(root, currency=currency) or u.any_tax_subtotals.nodes(root)
-    for node in subtotals:
-        rate = _rate(draft, u.tax_rate.text(node), "vat", u.tax_rate.label) or Decimal("0")
-        key = f"vat.{format_rate(rate)}"
-        basis = draft.amount(f"{key}.basis", node, u.tax_basis, record=False)
-        amount = draft.amount(f"{key}.amount", node, u.tax_amount, record=False)
-        if basis is None or amount is None:
-            draft.fault(
-                f"ventilation de TVA à {format_rate(rate)} % incomplète (BR-45, BR-46)", key
-            )
-            continue
-        item = VatAmount(
-            rate=rate,
-            basis=basis,
-            amount=amount,
-            category=u.tax_category.text(node) or "S",
-            on_receipts=on_receipts,
-            exemption_reason=u.tax_exemption.text(node),
-        )
-        vat.append(item)
-        _vat_fields(draft, item, u.tax_basis.label, u.tax_amount.label)
-
-    line_total = draft.amount("line_total", root, u.line_total, record=False)
-    charges = draft.amount("charge_total", root, u.charge_total, record=False)
-    allowances = draft.amount("allowance_total", root, u.allowance_total, record=False)
-    total_ht = draft.amount("total_ht", root, u.tax_basis_total)
-    total_vat = _ubl_tax_total(draft, root, currency)
-    total_ttc = draft.amount("total_ttc", root, u.grand_total)
-    prepaid = draft.amount("prepaid", root, u.prepaid)
-    amount_due = draft.amount("amount_due", root, u.due_payable)
-    iban = _read_iban(draft, root, u.iban)
-    _check_totals(draft, lines, line_total, allowances, charges, total_ht)
-
-    draft.invoice = Invoice(
+    lines = [
+        line
+        for index, node in enumerate(u.lines.nodes(root), start=1)
+        if (line := _read_line(draft, node, index, u)) is not None
+    ]
+    subtotals = u.tax_subtotals.nodes(root, currency=header.currency) or u.any_tax_subtotals.nodes(
+        root
+    )
+    vat = [
+        item for node in subtotals if (item := _read_vat(draft, node, u, on_receipts)) is not None
+    ]
+    return _finish(
+        draft,
+        root,
+        u,
+        header,
         kind=kind,
-        number=number,
-        issue_date=issue_date,
-        due_date=due_date,
-        currency=currency,
-        seller=seller,
-        buyer=buyer,
-        lines=tuple(lines),
-        vat=tuple(vat),
-        total_ht=total_ht,
-        total_vat=total_vat,
-        total_ttc=total_ttc,
-        prepaid=prepaid,
-        amount_due=amount_due,
-        iban=iban,
         type_code=type_code,
         profile=profile,
-        buyer_reference=u.buyer_reference.text(root),
-        order_reference=u.order_reference.text(root),
-        notes=tuple(item.text.strip() for item in u.notes.nodes(root) if (item.text or "").strip()),
+        lines=lines,
+        vat=vat,
+        tax_total=_ubl_tax_total,
+        check_totals=True,
     )
-    return draft
 
 
 def _ubl_tax_total(draft: _Draft, root: Any, currency: str) -> Decimal | None:
