@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 
 from tenue.core.invoices import DocumentKind, Method, Reading
-from tenue.extraction.fields import find_fields, mend_numbers
+from tenue.extraction.fields import find_fields, mend_code, mend_numbers
 from tenue.extraction.read import read_pdf_text
-from tenue.extraction.text import TextLine
+from tenue.extraction.text import TextLine, Word
 from tests.conftest import SHARED_DATA
 
 SELLER_SIREN = "732829320"  # Luhn-valid
 SELLER_VAT = "FR44732829320"
 BUYER_SIREN = "552100554"
-BUYER_VAT = "FR66552100554"
+BUYER_VAT = "FR96552100554"  # its key checks, as the finder requires
 IBAN = "FR7630006000011234567890189"
 
 
@@ -32,6 +32,25 @@ def lines_of(text: str, *, confidence: float = 1.0) -> list[TextLine]:
         joined = "     ".join(cells)  # three spaces or more: a new cell
         out.append(TextLine(1, joined, 40.0, top, 40.0 + 5 * len(joined), top + 10, confidence))
     return out
+
+
+def row(top: float, *cells: tuple[float, str], height: float = 10.0) -> TextLine:
+    """One line placed on the page: each cell's words from its x, 5 points a character."""
+    words = []
+    for x, text in cells:
+        for part in text.split():
+            words.append(Word(part, x, top, x + 5 * len(part), top + height))
+            x += 5 * len(part) + 3
+    words.sort(key=lambda w: w.x0)
+    return TextLine(
+        1,
+        " ".join(w.text for w in words),
+        words[0].x0,
+        top,
+        words[-1].x1,
+        top + height,
+        words=tuple(words),
+    )
 
 
 def read(text: str, *, method: Method = Method.PDF_TEXT) -> Reading:
@@ -250,6 +269,10 @@ Plomberie Robert EURL au capital de 5 000 € – RCS Lyon {SELLER_SIREN} – TV
     assert value(reading, "seller.vat_number") == SELLER_VAT
     assert value(reading, "seller.name") == "Plomberie Robert EURL"
     assert value(reading, "buyer.name") == "Boulangerie Martin SAS"
+    assert value(reading, "buyer.siren") == BUYER_SIREN
+    assert value(reading, "buyer.vat_number") == BUYER_VAT
+    buyer = reading.invoice.buyer
+    assert (buyer.siren, buyer.vat_number, buyer.country) == (BUYER_SIREN, BUYER_VAT, "FR")
 
 
 def test_a_customer_vat_number_on_the_seller_side_is_still_the_buyers() -> None:
@@ -259,6 +282,27 @@ def test_a_customer_vat_number_on_the_seller_side_is_still_the_buyers() -> None:
     )
     assert value(reading, "seller.siren") == SELLER_SIREN
     assert value(reading, "seller.vat_number") is None
+    assert value(reading, "buyer.vat_number") == BUYER_VAT
+    assert value(reading, "buyer.siren") == BUYER_SIREN  # taken from the VAT number
+    assert "tiré de l'identifiant" in (reading.field("buyer.siren") or reading.fields[0]).where
+
+
+def test_the_buyer_column_beside_the_sellers_keeps_its_identifiers() -> None:
+    # Two blocks side by side: the seller's RCS line does not end the buyer's block.
+    reading = find_fields(
+        [
+            row(40, (40, "Émetteur"), (300, "Destinataire")),
+            row(54, (40, "Transports Leroy SAS"), (300, "Pharmacie Simon SAS")),
+            row(68, (40, "29200 Brest"), (300, "34000 Montpellier")),
+            row(82, (40, f"RCS Brest {SELLER_SIREN}"), (300, f"SIREN : {BUYER_SIREN}")),
+            row(110, (40, "Facture n° FA2603-3166")),
+            row(124, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    assert value(reading, "seller.siren") == SELLER_SIREN
+    assert value(reading, "buyer.siren") == BUYER_SIREN
+    assert value(reading, "buyer.name") == "Pharmacie Simon SAS"
 
 
 def test_an_invalid_identifier_is_not_read() -> None:
@@ -344,3 +388,218 @@ def test_a_real_english_text_pdf_is_read_end_to_end() -> None:
     assert value(reading, "total_ht") == "262.90"
     assert value(reading, "currency") == "USD"
     assert "Azure Interior" in reading.text
+
+
+def test_a_number_in_a_form_box_under_its_label() -> None:
+    # An expense report's header boxes: the labels on one row, the values on the next.
+    reading = find_fields(
+        [
+            row(40, (300, "NOTE DE FRAIS")),
+            row(70, (40, "N° de note"), (200, "Date"), (300, "Adresse")),
+            row(84, (40, "NF8009"), (200, "31/10/2025"), (300, "28, rue du 8-Mai-1945")),
+            row(110, (500, "Montant TTC 167,70 €")),
+            row(124, (500, "Avance reçue 150,00 €")),
+            row(138, (500, "Montant à rembourser 17,70 €")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    assert value(reading, "number") == "NF8009"
+    assert value(reading, "issue_date") == "2025-10-31"
+    assert value(reading, "prepaid") == "150.00"
+    assert value(reading, "amount_due") == "17.70"
+
+
+def test_a_box_edge_read_by_ocr_does_not_hide_the_number_below_its_label() -> None:
+    reading = find_fields(
+        [
+            row(40, (40, "Garage Petit SARL")),
+            row(70, (40, "Facture n°"), (150, "Date"), (250, "Code client")),
+            row(78, (30, "|"), height=24),
+            row(82, (40, "2026/O37l6"), (150, "29/01/2026"), (250, "co8299")),
+            row(110, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(reading, "number") == "2026/03716"
+    found = reading.field("number")
+    assert found is not None and "lu « 2026/O37l6 » par l'OCR" in found.where
+
+
+def test_a_street_number_under_a_title_is_not_the_invoice_number() -> None:
+    reading = find_fields(
+        [
+            row(40, (40, "Facture"), (300, "Papeterie Morel SAS")),
+            row(54, (300, "28, place du Marché")),
+            row(68, (40, "Réf. facture : FA2508-855")),
+            row(96, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    assert value(reading, "number") == "FA2508-855"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("AVO03895", "AV003895"),
+        ("2026/O37l6", "2026/03716"),
+        ("NF8O09", "NF8009"),
+        ("FA2603-3166", "FA2603-3166"),
+        ("NDF-2025-10-49", "NDF-2025-10-49"),
+        ("DOC12345", "DOC12345"),
+        ("INV-884", "INV-884"),
+        ("ABCDE", "ABCDE"),
+    ],
+)
+def test_ocr_letters_inside_a_number_made_of_digits_are_mended(code: str, expected: str) -> None:
+    assert mend_code(code) == expected
+
+
+def test_a_hotel_bill_is_dated_by_its_invoice_date_not_by_the_stay() -> None:
+    # The invoice date wraps in its narrow box: `10` above the label's baseline, the month
+    # below; the arrival and departure dates are not the invoice's.
+    reading = find_fields(
+        [
+            row(40, (40, "Le Relais Atlantique SAS")),
+            row(70, (40, "Facture n° : H88086")),
+            row(84, (130, "10")),
+            row(90, (40, "Date de facture :")),
+            row(96, (130, "juillet 2025")),
+            row(120, (40, "Arrivée : 07/07/2025")),
+            row(134, (40, "Départ : 10/07/2025")),
+            row(160, (40, "Date"), (120, "Prestation"), (300, "Montant TTC")),
+            row(174, (40, "07/07/2025"), (120, "Chambre"), (300, "119,00")),
+            row(200, (300, "Total TTC 119,00 €")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    assert value(reading, "issue_date") == "2025-07-10"
+    found = reading.field("issue_date")
+    assert found is not None and "10 juillet 2025" in found.where
+
+
+def test_a_total_whose_label_wraps_around_it() -> None:
+    reading = find_fields(
+        [
+            row(40, (40, "Conseil Mathieu SARL")),
+            row(54, (40, "Avoir n° A202603187")),
+            row(80, (300, "Total H.T. 3 930,68 EUR")),
+            row(94, (300, "TVA 20 % 786,14 EUR")),
+            row(108, (300, "Total de l'avoir")),
+            row(114, (400, "4 716,82 EUR")),
+            row(120, (300, "TTC")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    assert value(reading, "total_ttc") == "4716.82"
+    assert reading.problems == ()
+
+
+def test_a_seller_name_over_two_lines_and_its_fullest_writing() -> None:
+    reading = find_fields(
+        [
+            row(40, (40, "Compagnie des Eaux du"), (300, "Restaurant des Tilleuls EURL")),
+            row(54, (40, "Centre SA"), (300, "N° client : 7043880219")),
+            row(80, (40, "Facture n° 1004513998")),
+            row(94, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.PDF_TEXT,
+    )
+    found = reading.field("seller.name")
+    assert found is not None and found.value == "Compagnie des Eaux du Centre SA"
+    assert "nom sur deux lignes" in found.where
+    banner = read(
+        "MESSAGERIE DU LIT TORAL EURL\nFacture n° 12\nMessagerie du Littoral EURL\n"
+        "Total TTC 10,00 €"
+    )
+    assert value(banner, "seller.name") == "Messagerie du Littoral EURL"
+    accents = read(
+        "Energies du Rhône SAS\nFacture n° 12\nTotal TTC 10,00 €\n"
+        "Énergies du Rhône SAS, SAS au capital de 1 000 €"
+    )
+    assert value(accents, "seller.name") == "Énergies du Rhône SAS"
+
+
+def test_ocr_legal_forms_box_edges_and_first_words_of_a_name() -> None:
+    reading = find_fields(
+        [
+            row(40, (40, "Margaux Brun El"), (300, "|")),
+            row(54, (40, "Facture n° 2026033780")),
+            row(68, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(reading, "seller.name") == "Margaux Brun EI"
+    # The first word of a name put by OCR on the neighbouring line of the same row.
+    level = find_fields(
+        [
+            row(40, (76, "Télécom SA"), height=11),
+            row(39, (40, "Orizon"), (300, "Pharmacie Clément SAS"), height=22),
+            row(70, (40, "Facture n° 5349491965")),
+            row(84, (40, "Total TTC 120,00 €")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(level, "seller.name") == "Orizon Télécom SA"
+
+
+def test_ocr_a_thousands_group_split_from_its_amount() -> None:
+    # `1` read as `À`, and the TTC's thousands digit on a line of its own: the arithmetic with
+    # the stated rate chooses the readings.
+    reading = find_fields(
+        [
+            row(40, (40, "Élodie Caron SASU")),
+            row(54, (40, "Facture n° F-26-0698")),
+            row(80, (300, "Total hors taxes À 722,10 €")),
+            row(94, (300, "TVA (20 %) illisible")),
+            row(108, (300, "Total TTC. 2")),
+            row(112, (375, "066,52 €")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(reading, "total_ht") == "1722.10"
+    assert value(reading, "total_ttc") == "2066.52"
+    assert value(reading, "total_vat") == "344.42"
+
+
+def test_ocr_a_till_receipt_whose_labels_were_lost() -> None:
+    # The total printed large without its label; the VAT total a bare amount under the rates.
+    reading = find_fields(
+        [
+            row(40, (40, "BOULANGERIE DES ALPES SNC")),
+            row(54, (40, "TICKET 091927")),
+            row(70, (40, "BAGUETTE"), (150, "1,20")),
+            row(84, (150, "10,45 EUR"), height=16),
+            row(106, (40, "dont TVA 10 % 0,69 EUR")),
+            row(120, (40, "dont TVA 5,5 % 0,15 EUR")),
+            row(134, (150, "0,84 EUR")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(reading, "total_ttc") == "10.45"
+    assert value(reading, "total_vat") == "0.84"
+    assert value(reading, "total_ht") == "9.61"
+
+
+def test_an_ocr_speck_after_a_form_value_is_not_part_of_the_name() -> None:
+    reading = find_fields(
+        [
+            row(40, (300, "NOTE DE FRAIS")),
+            row(70, (40, "Salarié"), (200, "Service")),
+            row(84, (40, "Anne Barbier ù"), (200, "Administratif")),
+            row(110, (40, "Total TTC 45,00 €")),
+        ],
+        method=Method.OCR,
+    )
+    assert value(reading, "seller.name") == "Anne Barbier"
+
+
+def test_a_header_saying_when_the_invoice_is_to_be_paid_is_not_a_buyer_label() -> None:
+    reading = read(
+        "Services Val de Loire SARL\n"
+        "Facture n° | Date de facture | À régler avant le\n"
+        "2025/04147 | 11/09/2025 | 11/10/2025\n"
+        "Destinataire\nPharmacie Mercier EURL\nTotal TTC 10,00 €"
+    )
+    assert value(reading, "buyer.name") == "Pharmacie Mercier EURL"
+    assert value(reading, "number") == "2025/04147"

@@ -6,14 +6,19 @@
 (`page 1, ligne 14 : « Total TTC 1 234,56 € »`).
 
 How it reads, in stages that each only add candidates, then one choice:
-1. every line is folded (lower case, no accents) for its labels, and, for OCR, its number-like
+1. every line is folded (lower case, no accents) for its labels; for OCR, the box edges read as
+   `|` are dropped, misread legal forms are mended (`El`→`EI`, `5AS`→`SAS`), and number-like
    words are mended (`O`→`0`, `l`→`1`, `S`→`5`) keeping every character at its place;
 2. values are found by their shape: dates, VAT rates, identifiers checked by their keys
    (SIREN/SIRET Luhn, VAT key, IBAN mod 97), amounts in their French and English forms;
-3. each value is tied to the label before it on its line, or to a column header above it;
+3. each value is tied to the label before it on its line, to a column header or a form's box
+   label above it, or to a label wrapped over the lines beside it; a date or a company name
+   wrapped over two lines is read whole, and the buyer's identifiers apart from the seller's;
 4. the totals are chosen together: among the candidate amounts, the combination whose arithmetic
    holds (HT + TVA = TTC, TVA = base × taux per rate, bases summing to HT) wins, and the fields it
-   confirms gain confidence while the unconfirmed ones lose some.
+   confirms gain confidence while the unconfirmed ones lose some; an OCR amount whose thousands
+   group went to the next line is read whole, and the other reading of one whose leading `1`
+   was read as a letter (`À 722,10`) only wins by that arithmetic.
 
 Invariants: amounts are `Decimal` quantized to the cent, never float (confidences are floats,
 0–1); a value is reported only when read (or computed from values read, which `where` says);
@@ -157,13 +162,16 @@ class Line:
 def prepare(lines: Iterable[TextLine], *, ocr: bool) -> list[Line]:
     prepared: list[Line] = []
     numbers: dict[int, int] = {}
-    for index, source in enumerate(lines):
-        numbers[source.page] = numbers.get(source.page, 0) + 1
+    for original in lines:
+        numbers[original.page] = numbers.get(original.page, 0) + 1
+        source = clean_ocr_line(original) if ocr else original
+        if source is None:
+            continue
         char_x, cells = _geometry(source)
         prepared.append(
             Line(
                 source=source,
-                index=index,
+                index=len(prepared),
                 number=numbers[source.page],
                 folded=fold(source.text),
                 digits=mend_numbers(source.text) if ocr else source.text,
@@ -172,6 +180,73 @@ def prepare(lines: Iterable[TextLine], *, ocr: bool) -> list[Line]:
             )
         )
     return prepared
+
+
+_RULE = re.compile(r"[|¦!:;.,'_\-–—]+")
+# Legal forms as OCR misreads them (`l`, `1` for `I` or `L`, `5` for `S`, `0` for `O`)
+_LEGAL_FORM_MISREADS = {
+    "El": "EI", "E1": "EI", "Ei": "EI",
+    "SARl": "SARL", "SARI": "SARL", "SAR1": "SARL", "5ARL": "SARL",
+    "EURl": "EURL", "EURI": "EURL", "EUR1": "EURL",
+    "5AS": "SAS", "SA5": "SAS", "5A5": "SAS", "SASu": "SASU",
+    "5A": "SA", "SNc": "SNC", "5NC": "SNC", "5CI": "SCI", "SCl": "SCI", "SC1": "SCI",
+    "EIRl": "EIRL", "E1RL": "EIRL", "SELARl": "SELARL",
+}  # fmt: skip
+
+
+def clean_ocr_line(line: TextLine) -> TextLine | None:
+    """An OCR line without the marks of the page's drawing, and with its legal forms mended.
+
+    The edges of boxes and table rules come out as `|` (or `:`, `-`) at the ends of a line or
+    alone between its columns: they are dropped, and a line of nothing else disappears. A legal
+    form misread (`Margaux Brun El`, `Garage 5AS`) is written right when it ends a name: after a
+    capitalised word, at the end of the line or of its cell, or before a comma.
+    """
+    words = list(line.words)
+    if not words:
+        return line if line.text.strip(" |") else None
+    height = max(line.height, 1.0)
+
+    def is_rule(k: int) -> bool:
+        if not _RULE.fullmatch(words[k].text):
+            return False
+        if k in (0, len(words) - 1):
+            return True
+        before = words[k].x0 - words[k - 1].x1
+        after = words[k + 1].x0 - words[k].x1
+        return min(before, after) > height
+
+    while words and is_rule(0):
+        words.pop(0)
+    while words and is_rule(len(words) - 1):
+        words.pop()
+    words = [w for k, w in enumerate(words) if not is_rule(k)]
+    if not any(re.search(r"\w", w.text) for w in words):
+        return None
+    for k, word in enumerate(words):
+        bare = word.text.rstrip(",")
+        form = _LEGAL_FORM_MISREADS.get(bare)
+        if form is None or k == 0 or not words[k - 1].text[:1].isupper():
+            continue
+        ends = (
+            k == len(words) - 1
+            or word.text.endswith(",")
+            or words[k + 1].x0 - word.x1 > 1.5 * height
+            or words[k + 1].text in ("-", "–", "—", "|")
+        )
+        if ends:
+            words[k] = replace(word, text=form + word.text[len(bare) :])
+    if words == list(line.words):
+        return line
+    return replace(
+        line,
+        text=" ".join(w.text for w in words),
+        x0=min(w.x0 for w in words),
+        x1=max(w.x1 for w in words),
+        top=min(w.top for w in words),
+        bottom=max(w.bottom for w in words),
+        words=tuple(words),
+    )
 
 
 def _geometry(line: TextLine) -> tuple[list[tuple[float, float]], list[tuple[int, int]]]:
@@ -305,7 +380,34 @@ def find_amounts(line: Line, masked: list[tuple[int, int]], *, ocr: bool) -> lis
                     full=k == 0,
                 )
             )
+    if ocr:
+        amounts.extend(_lost_thousands_digit(line, text))
     return amounts
+
+
+_ONE_MISREAD = re.compile(r"(?<!\S)[lI|i!À](?=" + _SPACE + r"\d{3}[.,]\d{2}(?!\d))")
+
+
+def _lost_thousands_digit(line: Line, text: str) -> list[Amount]:
+    """A thousands digit `1` that OCR read as a letter (`À 722,10` for `1 722,10`): the other
+    reading of the amount, not the full one, for the totals' arithmetic to choose."""
+    found = []
+    for match in _ONE_MISREAD.finditer(text):
+        rest = _AMOUNT.match(text, match.end() + 1)
+        if rest is None or rest.group("dec") is None:
+            continue
+        value = money.quantize(1000 + Decimal(f"{rest.group('int')}.{rest.group('dec')}"))
+        found.append(
+            Amount(
+                line,
+                match.start(),
+                rest.end("dec"),
+                text[match.start() : rest.end("dec")],
+                value=value,
+                full=False,
+            )
+        )
+    return found
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -565,7 +667,7 @@ AMOUNT_LABELS = _labels([
                  + _T + _T + r"c\b"),
     ("ttc", 1.0, r"\btotal\s+toutes\s+taxes(?:\s+comprises)?"),
     ("ttc", 0.8, r"\b" + _T + _T + r"c\b"),
-    ("ttc", 0.85, r"\btotal\s+(?:de\s+la\s+|du\s+)?(?:facture|ticket|avoir|general)\b"),
+    ("ttc", 0.85, r"\btotal\s+(?:de\s+la\s+|du\s+|de\s+l')?(?:facture|ticket|avoir|general)\b"),
     ("ttc", 0.8, r"\b(?:grand\s+total|invoice\s+total|total\s+amount|"
                  r"total\s+for\s+this\s+invoice)\b"),
     ("ttc", 0.85, r"\b(?:total|amount)\s*\(?\s*incl"),
@@ -582,8 +684,8 @@ AMOUNT_LABELS = _labels([
     ("tva", 0.85, r"\bdont\s+t\.?\s?v\.?\s?a\b"),
     ("tva", 0.7, r"\bt\.?\s?v\.?\s?a\b"),
     ("tva", 0.6, r"\b(?:vat|tax|taxes|mwst|btw|ust)\b"),
-    ("due", 1.0, r"\b(?:net|reste|solde)\s+a\s+(?:payer|regler)\b"),
-    ("due", 0.95, r"\b(?:total|montant|somme)\s+(?:ttc\s+)?a\s+(?:payer|regler)\b"),
+    ("due", 1.0, r"\b(?:net|reste|solde)\s+a\s+(?:payer|regler|rembourser)\b"),
+    ("due", 0.95, r"\b(?:total|montant|somme)\s+(?:ttc\s+)?a\s+(?:payer|regler|rembourser)\b"),
     ("due", 0.9, r"\b(?:montant|solde)\s+du\b"),
     ("due", 0.9, r"\b(?:montant\s+(?:preleve|a\s+prelever)|sera\s+preleve)\b"),
     ("due", 0.9, r"\b(?:amount|balance|total)\s+due\b"),
@@ -613,6 +715,7 @@ DATE_LABELS = _labels([
     ("due", 0.9, r"\bdate\s+limite\b|\bprelevement\s+(?:le|au|effectue\s+le)\b|\bpreleve\s+le\b"),
     ("due", 1.0, r"\bdue\s+date\b|\bdate\s+due\b|\bdue\s+on\b|\bpayment\s+due\b|\bdue\b"),
     ("due", 0.7, r"\bavant\s+le\b"),
+    ("other", 1.0, r"\b(?:arrivee|depart|sejour|nuitee|check-?in|check-?out|arrival|departure)\b"),
     ("other", 1.0, r"\b(?:livraison|livre|commande|periode|naissance|validite|valable|delivery|"
                    r"order|period|check|prestation|execution|intervention|expedition|du\b.*\bau|"
                    r"au\s*$|devis|bon\b|creation|impression|imprime)"),
@@ -620,11 +723,12 @@ DATE_LABELS = _labels([
 
 NUMBER_LABELS = _labels([
     ("number", 1.0, r"\b(?:facture|avoir|invoice|credit\s+note|note\s+de\s+frais|ticket|recu|"
-                    r"note)\s*(?:n\s*[°o]\.?|no\.?|num(?:ero)?\.?|number|nr\.?|#)\s*[:.]?"),
-    ("number", 1.0, r"\bn\s*[°o]\.?\s*(?:de\s+|d')?(?:la\s+|l')?(?:facture|avoir|piece|ticket)\b"
-                    r"\s*[:.]?"),
-    ("number", 1.0, r"\bnumero\s+(?:de\s+|d')?(?:la\s+|l')?(?:facture|avoir|piece|ticket)\b"
-                    r"\s*[:.]?"),
+                    r"note)\s*(?:n\s*[°o*º]\.?|no\.?|num(?:ero)?\.?|number|nr\.?|#)\s*[:.]?"),
+    ("number", 0.9, r"\b(?:facture|avoir|ticket|recu|note)\s+n(?=\s|$)\s*[:.]?"),  # n° by OCR
+    ("number", 1.0, r"\bn\s*[°o]\.?\s*(?:de\s+|d')?(?:la\s+|l')?(?:facture|avoir|piece|ticket|"
+                    r"note(?:\s+de\s+frais)?|recu|document)\b\s*[:.]?"),
+    ("number", 1.0, r"\bnumero\s+(?:de\s+|d')?(?:la\s+|l')?(?:facture|avoir|piece|ticket|"
+                    r"note(?:\s+de\s+frais)?|recu|document)\b\s*[:.]?"),
     ("number", 0.9, r"\b(?:invoice|receipt)\s*(?:no|number|#|nr|num)\.?\s*[:.]?"),
     ("number", 0.9, r"\b(?:rechnungsnr|factuurnummer|invoice\s+id)\.?\s*[:.]?"),
     ("number", 0.7, r"\b(?:facture|avoir|invoice|factuur|rechnung|ticket)\b\s*[:.]?"),
@@ -642,9 +746,13 @@ _NOT_A_NUMBER_AFTER = re.compile(
 
 def find_labels(line: Line, table: list[tuple[str, float, re.Pattern[str]]]) -> list[Label]:
     """Non-overlapping labels of a line: the longest first, then the strongest."""
+    return _labels_in(line.folded, table)
+
+
+def _labels_in(folded: str, table: list[tuple[str, float, re.Pattern[str]]]) -> list[Label]:
     matches = []
     for role, strength, pattern in table:
-        for match in pattern.finditer(line.folded):
+        for match in pattern.finditer(folded):
             if match.end() > match.start():
                 matches.append(Label(role, strength, match.start(), match.end()))
     matches.sort(key=lambda m: (-(m.end - m.start), -m.strength))
@@ -694,6 +802,23 @@ def _headers_above(
     return None
 
 
+def _label_beside(
+    lines: list[Line], line: Line, x0: float, table: list[tuple[str, float, re.Pattern[str]]]
+) -> Label | None:
+    """The label of a value alone on its line, printed left of it over the lines level with it
+    (`Total de l'avoir` above the value's baseline, `TTC` below): the last label they make."""
+    height = max(line.source.height, 1.0)
+    parts = []
+    for other in lines[max(0, line.index - 2) : line.index + 3]:
+        if other.page != line.page or other is line:
+            continue
+        if other.source.top >= line.source.bottom or other.source.bottom <= line.source.top:
+            continue
+        parts.append(_folded_within(other, -1.0, x0 - height).strip())
+    labels = _labels_in(" ".join(p for p in parts if p), table)
+    return replace(labels[-1], start=-line.index - 1) if labels else None
+
+
 # --------------------------------------------------------------------------------------------
 # The document as found
 
@@ -724,7 +849,41 @@ def scan(lines: list[Line], *, ocr: bool) -> Document:
         document.rates.extend(rates)
         document.identifiers.extend(identifiers)
         document.amounts.extend(find_amounts(line, masked, ocr=ocr))
+    if ocr:
+        document.amounts.extend(_thousands_across_lines(lines, document.amounts))
     return document
+
+
+_LAST_GROUP = re.compile(r"(?<![\d.,])(\d{1,3})\s*$")
+
+
+def _thousands_across_lines(lines: list[Line], amounts: list[Amount]) -> list[Amount]:
+    """Amounts whose thousands group OCR put on another line: `Total TTC 2` and, a little
+    lower, `066,52 €` are one row of the page (`2 066,52`). The amount is read on the line
+    that holds the leading group, where its label is."""
+    joined = []
+    for amount in amounts:
+        line = amount.line
+        integer = re.sub(r"\D", "", amount.text.split(",")[0].split(".")[0])
+        if not amount.full or len(integer) != 3 or line.digits[: amount.start].strip():
+            continue
+        x0, _ = line.x_span(amount.start, amount.end)
+        height = max(line.source.height, 1.0)
+        for other in lines[max(0, line.index - 2) : line.index + 3]:
+            if other is line or other.page != line.page:
+                continue
+            if other.source.top >= line.source.bottom or other.source.bottom <= line.source.top:
+                continue
+            group = _LAST_GROUP.search(other.digits)
+            if group is None:
+                continue
+            _, gx1 = other.x_span(group.start(1), group.end(1))
+            if not -height <= x0 - gx1 <= 2 * height:
+                continue
+            value = money.quantize(Decimal(group.group(1)) * 1000 + amount.value)
+            text = f"{group.group(1)} {line.text[amount.start : amount.end]}"
+            joined.append(Amount(other, group.start(1), group.end(1), text, value=value))
+    return joined
 
 
 _NOT_MONEY = re.compile(
@@ -757,11 +916,17 @@ class VatRow:
 
 
 def amount_candidates(document: Document) -> dict[str, list[Candidate]]:
-    roles: dict[str, list[Candidate]] = {"ht": [], "tva": [], "ttc": [], "due": [], "prepaid": []}
+    """Amounts tied to the label that governs them, by role; `free` holds the amounts alone on
+    their line without any label, for the arithmetic to place."""
+    roles: dict[str, list[Candidate]] = {
+        "ht": [], "tva": [], "ttc": [], "due": [], "prepaid": [], "free": []
+    }  # fmt: skip
     by_line: dict[int, list[Amount]] = {}
     for amount in document.amounts:
         by_line.setdefault(amount.line.index, []).append(amount)
     total_lines = max(len(document.lines), 1)
+    heights = sorted(line.source.height for line in document.lines) or [1.0]
+    usual_height = heights[len(heights) // 2]
     for index, amounts in by_line.items():
         line = document.lines[index]
         labels = find_labels(line, AMOUNT_LABELS)
@@ -773,6 +938,15 @@ def amount_candidates(document: Document) -> dict[str, list[Candidate]]:
                 x0, x1 = line.x_span(amount.start, amount.end)
                 label = _headers_above(document.lines, line, AMOUNT_LABELS, x0, x1)
                 factor = 0.6
+                alone = not line.folded[: amount.start].strip()
+                if label is None and alone:
+                    label = _label_beside(document.lines, line, x0, AMOUNT_LABELS)
+                if label is None and alone and amount.full:
+                    roles["free"].append(Candidate(amount, 0.0))
+                    if line.source.height >= 1.35 * usual_height:
+                        # printed larger than the rest, as tills print the total to pay
+                        roles["ttc"].append(Candidate(amount, 0.55))
+                    continue
             if label is None or label.role == "other":
                 continue
             between = [a for a in amounts if label.end <= a.start < amount.start and a.full]
@@ -869,6 +1043,11 @@ def choose_totals(document: Document) -> Totals:
     rows = vat_rows(document)
     options = breakdowns(rows)
     _add_row_triples(document, roles)
+    sums = {option.taxes for option in options if len(option.rows) >= 2}
+    # `dont TVA 10 % 0,92` and `dont TVA 2,1 % 0,11` over a bare `1,03`: the total VAT
+    roles["tva"] += [Candidate(c.amount, 0.5) for c in roles["free"] if c.amount.value in sums]
+    summed = any(c.amount.value in sums for c in roles["tva"])
+    rate_lines = {r.line.index for r in document.rates}
     prepaid = max(roles["prepaid"], key=lambda c: c.strength, default=None)
     prepaid_value = prepaid.amount.value if prepaid else money.ZERO
     mentioned_rates = {r.value for r in document.rates}
@@ -881,6 +1060,8 @@ def choose_totals(document: Document) -> Totals:
         if len(spots) < len(chosen) and not (due and ttc and due.amount == ttc.amount):
             continue
         score = sum(c.strength for c in chosen)
+        if summed and tva and tva.amount.value not in sums and tva.amount.line.index in rate_lines:
+            score -= 0.5  # one rate's VAT, when the rates' VAT add up to a printed amount
         confirmed: set[str] = set()
         contradicted: set[str] = set()
         if ht and tva and ttc:
@@ -899,6 +1080,16 @@ def choose_totals(document: Document) -> Totals:
                 score -= 0.8
         elif ht and ttc and not tva and ht.amount.value == ttc.amount.value:
             score += 0.1
+        elif ht and ttc and not tva and ht.amount.value > 0:
+            # the VAT line unread: a stated rate that takes HT to TTC confirms both
+            difference = ttc.amount.value - ht.amount.value
+            if any(
+                abs(money.quantize(ht.amount.value * rate / 100) - difference) <= ONE_CENT
+                for rate in mentioned_rates
+                if rate
+            ):
+                score += 0.6
+                confirmed |= {"total_ht", "total_ttc"}
         if ht and ttc and ht.amount.value > ttc.amount.value > 0:
             score -= 1.0
         if ht and tva and abs(tva.amount.value) > abs(ht.amount.value):
@@ -1016,7 +1207,11 @@ def _complete_totals(document: Document, totals: Totals) -> None:
     rates = {r.value for r in document.rates if r.value}
     if "total_ttc" in values and "total_vat" in values and "total_ht" not in values:
         ht = values["total_ttc"] - values["total_vat"]
-        if any(abs(money.quantize(ht * r / 100) - values["total_vat"]) <= ONE_CENT for r in rates):
+        breakdown = totals.breakdown
+        summed = breakdown is not None and len(breakdown.rows) >= 2
+        if (summed and breakdown and breakdown.taxes == values["total_vat"]) or any(
+            abs(money.quantize(ht * r / 100) - values["total_vat"]) <= ONE_CENT for r in rates
+        ):
             source = fields["total_vat"]
             document.add(
                 replace(
@@ -1127,6 +1322,13 @@ def read_dates(document: Document) -> None:
         if _REFERS_TO_ANOTHER.search(line.folded[: found.start]):
             strength *= 0.5
         scored[label.role].append((strength, -line.index, found))
+    for line in document.lines:
+        labels = find_labels(line, DATE_LABELS)
+        if not labels or labels[-1].role == "other" or line.folded[labels[-1].end :].strip(" :"):
+            continue
+        wrapped = _date_beside(document, line, labels[-1].end)
+        if wrapped is not None:
+            scored[labels[-1].role].append((labels[-1].strength * 0.95, -line.index, wrapped))
     issue = max(scored["issue"], key=lambda s: (s[0], s[1]), default=None)
     if issue:
         strength, _, found = issue
@@ -1136,6 +1338,42 @@ def read_dates(document: Document) -> None:
     if due:
         strength, _, found = due
         document.add(found.read("due_date", found.value.isoformat(), 0.3 + 0.65 * strength))
+
+
+def _date_beside(document: Document, line: Line, label_end: int) -> DateFound | None:
+    """A date printed to the right of a label that ends its line, in a narrow box where it
+    wraps (`10` above the label's baseline, `juillet 2025` below): the first cell right of the
+    label on each line level with it, read together."""
+    x = line.x_span(label_end - 1, label_end)[1]
+    height = max(line.source.height, 1.0)
+    parts: list[tuple[Line, int, int]] = []
+    for other in document.lines[max(0, line.index - 2) : line.index + 3]:
+        middle = (other.source.top + other.source.bottom) / 2
+        if other.page != line.page or not (
+            line.source.top - height <= middle <= line.source.bottom + height
+        ):
+            continue
+        for start, end in other.cells:
+            cell_x0, _ = other.x_span(start, end)
+            if cell_x0 >= x - 1:
+                if not parts or abs(cell_x0 - parts[0][0].x_span(parts[0][1], parts[0][2])[0]) < (
+                    2 * height
+                ):
+                    parts.append((other, start, end))
+                break
+    if len(parts) < 2:
+        return None  # on one line, the date was found with its label already
+    text = " ".join(other.text[start:end].strip() for other, start, end in parts)
+    digits = " ".join(other.digits[start:end].strip() for other, start, end in parts)
+    spans = [other.x_span(start, end) for other, start, end in parts]
+    source = TextLine(
+        line.page, text, spans[0][0], parts[0][0].source.top, max(x1 for _, x1 in spans),
+        parts[-1][0].source.bottom, min(other.source.confidence for other, _, _ in parts),
+    )  # fmt: skip
+    char_x, cells = _geometry(source)
+    joined = Line(source, line.index, line.number, fold(text), digits, char_x, cells)
+    dates = [d for d in find_dates(joined) if d.start == 0]
+    return dates[0] if dates else None
 
 
 def _before(line: Line, position: int) -> Line:
@@ -1181,7 +1419,28 @@ def read_number(document: Document) -> None:
                 best = (strength, -line.index - position, found)
     if best is not None:
         strength, _, found = best
-        document.add(found.read("number", found.text, 0.35 + 0.6 * strength))
+        number = mend_code(found.text) if document.ocr else found.text
+        note = f"lu « {found.text} » par l'OCR" if number != found.text else ""
+        document.add(found.read("number", number, 0.35 + 0.6 * strength, note=note))
+
+
+_CODE_PREFIX = re.compile(r"^[A-Za-z]*?(?=[Oo]*\d)|^[A-Za-z]+")
+_CODE_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1"})
+
+
+def mend_code(code: str) -> str:
+    """OCR's letters for digits inside a document number made mostly of digits: after the
+    letters that prefix it (`AV`, `FA`, `NF`), `O` is `0` and `l`, `I` are `1`
+    (`AVO03895` → `AV003895`, `2026/O37l6` → `2026/03716`); a code mostly of letters is kept."""
+    prefix = _CODE_PREFIX.match(code)
+    head = prefix.group(0) if prefix else ""
+    tail = code[len(head) :]
+    digits = sum(c.isdigit() for c in tail)
+    confusable = sum(c in "OoDQlI|" for c in tail)
+    letters = sum(c.isalpha() for c in tail)
+    if digits < 3 or letters - confusable > 0 or confusable > digits / 2:
+        return code
+    return head + tail.translate(_CODE_DIGITS)
 
 
 def _value_after(line: Line, position: int) -> Found | None:
@@ -1199,21 +1458,35 @@ def _value_after(line: Line, position: int) -> Found | None:
     return Found(line, match.start(), match.start() + len(value), value)
 
 
+_NUMBER_WORD = re.compile(r"n\s*[°o]|\bno\b|\bnum|\bref|#|\bnumber\b|\bnr\b")
+
+
 def _value_below(document: Document, line: Line, label: Label) -> Found | None:
-    if line.folded[label.end :].strip(" :.#°"):
+    """The value under a label that heads a column or a form's box: the label ends its cell, or
+    the rest of its line is other labels."""
+    cell_end = line.cell_of(label.start)[1]
+    boxed = _NUMBER_WORD.search(line.folded[label.start : label.end]) and not line.folded[
+        label.end : cell_end
+    ].strip(" :.#°")
+    if line.folded[label.end :].strip(" :.#°") and not boxed:
         nxt = line.folded[label.end :].strip(" :.#°")
         if not any(p.match(nxt) for _, _, p in NUMBER_LABELS + DATE_LABELS):
             return None
     lx0, lx1 = line.x_span(label.start, label.end)
-    k = line.index + 1
-    if k >= len(document.lines) or document.lines[k].page != line.page:
+    height = max(line.source.height, 1.0)
+    for below in document.lines[line.index + 1 : line.index + 4]:
+        if below.page != line.page or below.source.top - line.source.bottom > 2.5 * height:
+            return None
+        if not re.search(r"\w", below.text):
+            continue  # a rule or a box's edge read as a line by OCR
+        for match in _NUMBER_VALUE.finditer(below.digits):
+            x0, x1 = below.x_span(match.start(), match.end())
+            if x1 >= lx0 - 4 and x0 <= lx1 + 4:
+                if below.text[match.end() : match.end() + 1] == ",":
+                    continue  # a street number (`28, place du Marché`), not a document's
+                value = below.text[match.start() : match.end()].rstrip(".-/")
+                return Found(below, match.start(), match.start() + len(value), value)
         return None
-    below = document.lines[k]
-    for match in _NUMBER_VALUE.finditer(below.text):
-        x0, x1 = below.x_span(match.start(), match.end())
-        if x1 >= lx0 - 4 and x0 <= lx1 + 4:
-            value = match.group(0).rstrip(".-/")
-            return Found(below, match.start(), match.start() + len(value), value)
     return None
 
 
@@ -1337,7 +1610,8 @@ def read_currency(document: Document) -> None:
 
 
 _BUYER_LABEL = re.compile(
-    r"\b(?:client|cliente|factur(?:e|ee|er)\s+a|destinataire|adresse\s+de\s+facturation|"
+    r"\b(?:client|cliente|factur(?:e|ee|er)\s+a(?!\s+(?:regler|payer|reception|echeance))|"
+    r"destinataire|adresse\s+de\s+facturation|"
     r"adresse\s+de\s+livraison|livre\s+a|livraison\s+a|bill\s+to|billed\s+to|ship\s+to|"
     r"sold\s+to|customer|acheteur|a\s+l'attention\s+de|factuuradres|afleveradres|pour|"
     r"adressee?\s+a|etablie?\s+au\s+nom\s+de|au\s+nom\s+de)\b"
@@ -1432,13 +1706,21 @@ def _zone_below(lines: list[Line], line: Line, position: int) -> Zone:
     for nxt in lines[line.index + 1 : line.index + 8]:
         if nxt.page != line.page or nxt.source.top - bottom > 2.6 * height:
             break
-        if _END_OF_BLOCK.search(nxt.folded):
+        if _END_OF_BLOCK.search(_folded_within(nxt, x0 - 2 * height, x1)):
             break
         if nxt.source.words and not any(x0 - 2 * height <= w.x0 < x1 for w in nxt.source.words):
             continue
         last = nxt.index
         bottom = nxt.source.bottom
     return Zone(line.page, line.index, last, x0 - 2 * height, x1)
+
+
+def _folded_within(line: Line, x0: float, x1: float) -> str:
+    """The folded text of a line's characters that start between x0 and x1: one column of a
+    row that the line grouping joined with its neighbours."""
+    return "".join(
+        char for char, (cx0, _) in zip(line.folded, line.char_x, strict=False) if x0 <= cx0 < x1
+    )
 
 
 def _zone_above(lines: list[Line], line: Line, position: int) -> Zone:
@@ -1451,9 +1733,11 @@ def _zone_above(lines: list[Line], line: Line, position: int) -> Zone:
         above = lines[back]
         if above.page != line.page or top - above.source.bottom > 2.6 * height:
             break
-        starts = [above.x_span(c[0], c[1])[0] for c in above.cells]
-        if not any(abs(start - x0) <= 1.5 * height for start in starts):
-            break
+        spans = [above.x_span(c[0], c[1]) for c in above.cells]
+        if not any(abs(start - x0) <= 1.5 * height for start, _ in spans):
+            if any(end > x0 - 1.5 * height for _, end in spans):
+                break
+            continue  # only text left of the block (a logo, another column): look past it
         first = back
         top = above.source.top
     return Zone(line.page, first, line.index, x0 - 1.5 * height, float("inf"))
@@ -1481,41 +1765,10 @@ def read_parties(document: Document) -> None:
         before = found.line.folded[: found.start]
         return bool(_BUYER_IN_LINE.search(before[-40:]))
 
-    seller_ids = [i for i in document.identifiers if i.kind != "iban" and not is_buyer(i)]
-    sirens: dict[str, float] = {}
-    for ident in seller_ids:
-        siren = _siren_of(ident)
-        weight = 1.0 if ident.labelled else 0.4
-        if re.search(r"capital|rcs|siege", ident.line.folded):
-            weight += 0.3
-        sirens[siren] = sirens.get(siren, 0.0) + weight
-    chosen_siren = max(sirens, key=lambda s: sirens[s]) if sirens else None
-    for kind, name in (
-        ("siren", "seller.siren"),
-        ("siret", "seller.siret"),
-        ("vat_number", "seller.vat_number"),
-    ):
-        matches = [i for i in seller_ids if i.kind == kind and _siren_of(i) == chosen_siren]
-        if matches:
-            ident = matches[0]
-            confidence = 0.95 if ident.labelled else 0.7
-            if len(sirens) > 1:
-                confidence -= 0.15
-            document.add(ident.read(name, ident.value, confidence))
-    if "seller.siren" not in document.fields and chosen_siren:
-        source = next(
-            document.fields[n]
-            for n in ("seller.siret", "seller.vat_number")
-            if n in document.fields
-        )
-        document.add(
-            replace(
-                source,
-                name="seller.siren",
-                value=chosen_siren,
-                where=f"{source.where} (SIREN tiré de l'identifiant)",
-            )
-        )
+    others = [i for i in document.identifiers if i.kind != "iban"]
+    seller_siren = _read_identifiers(document, [i for i in others if not is_buyer(i)], "seller")
+    buyer_ids = [i for i in others if is_buyer(i) and _siren_of(i) != seller_siren]
+    _read_identifiers(document, buyer_ids, "buyer")
     ibans = [i for i in document.identifiers if i.kind == "iban" and not is_buyer(i)]
     if ibans and not expense_report:
         ident = ibans[0]
@@ -1531,6 +1784,45 @@ def read_parties(document: Document) -> None:
         return
     _read_seller_name(document, is_buyer)
     _read_buyer_name(document, buyer_labels)
+
+
+def _read_identifiers(document: Document, identifiers: list[Identifier], party: str) -> str:
+    """The SIREN, SIRET and VAT number of one party (`seller` or `buyer`) among its identifiers:
+    the company they name most often (labelled ones and legal mentions weigh more); its SIREN,
+    or "" when none. A SIREN only printed inside a SIRET or a VAT number is taken from it."""
+    sirens: dict[str, float] = {}
+    for ident in identifiers:
+        siren = _siren_of(ident)
+        weight = 1.0 if ident.labelled else 0.4
+        if re.search(r"capital|rcs|siege", ident.line.folded):
+            weight += 0.3
+        sirens[siren] = sirens.get(siren, 0.0) + weight
+    if not sirens:
+        return ""
+    chosen = max(sirens, key=lambda s: sirens[s])
+    for kind in ("siren", "siret", "vat_number"):
+        matches = [i for i in identifiers if i.kind == kind and _siren_of(i) == chosen]
+        if matches:
+            ident = matches[0]
+            confidence = 0.95 if ident.labelled else 0.7
+            if len(sirens) > 1:
+                confidence -= 0.15
+            document.add(ident.read(f"{party}.{kind}", ident.value, confidence))
+    if f"{party}.siren" not in document.fields:
+        source = next(
+            document.fields[n]
+            for n in (f"{party}.siret", f"{party}.vat_number")
+            if n in document.fields
+        )
+        document.add(
+            replace(
+                source,
+                name=f"{party}.siren",
+                value=chosen,
+                where=f"{source.where} (SIREN tiré de l'identifiant)",
+            )
+        )
+    return chosen
 
 
 def _labelled_value(document: Document, pattern: re.Pattern[str]) -> Found | None:
@@ -1561,8 +1853,10 @@ def _labelled_value(document: Document, pattern: re.Pattern[str]) -> Found | Non
 
 
 def _name_part(text: str) -> str:
-    """A cell's text up to a second column that the line grouping glued to it."""
-    return re.split(r"\s{2,}", text.strip())[0]
+    """A cell's text up to a second column that the line grouping glued to it, without the
+    specks OCR reads at its end (a lone small letter or mark: `Anne Barbier ù`)."""
+    name = re.split(r"\s{2,}", text.strip())[0]
+    return re.sub(r"(?:\s+(?:[^\w\s]+|[^\W\d_](?<![A-Z])))+$", "", name)
 
 
 def _siren_of(ident: Identifier) -> str:
@@ -1590,6 +1884,10 @@ def _read_seller_name(document: Document, check: Callable[[Found], bool]) -> Non
             found = Found(line, start, start + len(name), name)
             if check(found):
                 continue
+            if start == cell[0]:
+                head = _name_head_above(document, line, start, name)
+                if head:
+                    found = Found(line, start, start + len(name), f"{head} {name}")
             score = 0.85 if line.page == 1 and line.number <= 10 else 0.7
             if re.search(r"capital|rcs|siret|siren|siege", line.folded):
                 score += 0.1
@@ -1611,7 +1909,70 @@ def _read_seller_name(document: Document, check: Callable[[Found], bool]) -> Non
     if not candidates:
         return
     score, found = max(candidates, key=lambda c: (c[0], -c[1].line.index))
-    document.add(found.read("seller.name", found.text.strip(), score))
+    # The same name written twice (a banner, the legal mentions): a banner in capitals loses
+    # case and accents, letter spacing may split its words, and OCR drops accents from capitals
+    # (`Energies` for `Énergies`) far more often than it adds any: the fullest writing wins.
+    same = _compact_name(found.text)
+    found = max(
+        (f for _, f in candidates if _compact_name(f.text) == same),
+        key=lambda f: (not f.text.isupper(), sum(not c.isascii() for c in f.text)),
+    )
+    note = "" if found.text in found.line.text else "nom sur deux lignes"
+    document.add(found.read("seller.name", found.text.strip(), score, note=note))
+
+
+def _compact_name(text: str) -> str:
+    return re.sub(r"[\W_]", "", fold(text))
+
+
+_NAME_CONNECTOR = re.compile(r"(?:\b(?:de|du|des|d'|la|le|les|et|l')|[&-])\s*$", re.IGNORECASE)
+_SELLER_HEADING = re.compile(
+    r"^\W*(?:emetteur|fournisseur|vendeur|prestataire|expediteur|de|from|seller|supplier)\W*$"
+)
+
+
+def _name_head_above(document: Document, line: Line, start: int, name: str) -> str:
+    """The first part of a company name wrapped over two lines in a narrow block
+    (`Compagnie des Eaux du` above `Centre SA`): the cell starting at the same x on the line
+    just above, when the part below is too short to be a whole name or the part above ends on
+    a connecting word."""
+    words_before_form = _LEGAL_FORM.sub("", name).split()
+    height = max(line.source.height, 1.0)
+    x0 = line.x_span(start, start + 1)[0]
+    for level in document.lines[max(0, line.index - 2) : line.index + 3]:
+        # OCR may put the first word on a neighbouring line when the row is not quite level
+        if level is line or level.page != line.page or not _level(level, line):
+            continue
+        for cell_start, cell_end in level.cells:
+            _, cell_x1 = level.x_span(cell_start, cell_end)
+            text = level.text[cell_start:cell_end].strip()
+            if 0 <= x0 - cell_x1 <= 1.5 * height and _name_head(text, words_before_form):
+                return text
+    for above in reversed(document.lines[max(0, line.index - 2) : line.index]):
+        if above.page != line.page or line.source.top - above.source.bottom > 0.8 * height:
+            continue
+        for cell_start, cell_end in above.cells:
+            if abs(above.x_span(cell_start, cell_end)[0] - x0) > 0.5 * height:
+                continue
+            text = above.text[cell_start:cell_end].strip()
+            return text if _name_head(text, words_before_form) else ""
+    return ""
+
+
+def _level(a: Line, b: Line) -> bool:
+    """Two lines of one row: they share most of the shorter one's height."""
+    overlap = min(a.source.bottom, b.source.bottom) - max(a.source.top, b.source.top)
+    return overlap >= 0.6 * max(min(a.source.height, b.source.height), 1.0)
+
+
+def _name_head(text: str, words_below: list[str]) -> bool:
+    return (
+        _plausible_name(text)
+        and not _LEGAL_FORM.search(text)
+        and not re.search(r"\d", text)
+        and not _SELLER_HEADING.match(fold(text))
+        and (len(words_below) <= 1 or bool(_NAME_CONNECTOR.search(text)))
+    )
 
 
 def _name_around(cell: str, start: int, end: int) -> str:
@@ -1708,7 +2069,8 @@ def find_fields(lines: list[TextLine], *, method: Method) -> Reading:
         problems.append(Problem("total TTC introuvable", "total_ttc", severity=Severity.WARNING))
     order = [
         "kind", "number", "issue_date", "due_date", "currency", "seller.name", "seller.siren",
-        "seller.siret", "seller.vat_number", "buyer.name", "total_ht", "total_vat", "total_ttc",
+        "seller.siret", "seller.vat_number", "buyer.name", "buyer.siren", "buyer.siret",
+        "buyer.vat_number", "total_ht", "total_vat", "total_ttc",
         "prepaid", "amount_due", "iban",
     ]  # fmt: skip
     ordered = [document.fields[n] for n in order if n in document.fields]
@@ -1763,7 +2125,13 @@ def build_invoice(document: Document) -> Invoice:
             vat_number=text("seller.vat_number"),
             country="FR" if any(text(n) for n in ("seller.siren", "seller.vat_number")) else "",
         ),
-        buyer=Party(name=text("buyer.name")),
+        buyer=Party(
+            name=text("buyer.name"),
+            siren=text("buyer.siren"),
+            siret=text("buyer.siret"),
+            vat_number=text("buyer.vat_number"),
+            country="FR" if any(text(n) for n in ("buyer.siren", "buyer.vat_number")) else "",
+        ),
         vat=tuple(vat),
         total_ht=amount("total_ht"),
         total_vat=amount("total_vat"),
