@@ -60,7 +60,11 @@ class Identified:
 
 
 def identify(*, company: Any, party: Party, kind: ThirdPartyKind, iban: str = "") -> Identified:
-    candidates = list(ThirdParty.objects.filter(company=company, kind=kind))
+    candidates = list(
+        ThirdParty.objects.filter(company=company, kind=kind).select_related(
+            "account", "default_account"
+        )
+    )
     what = "fournisseur" if kind == ThirdPartyKind.SUPPLIER else "client"
     siren = siren_of(party)
     if siren:

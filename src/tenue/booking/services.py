@@ -126,9 +126,10 @@ def document_read(*, document: Document, by: Any = None) -> DocumentReading:
     elapsed = int((time.perf_counter() - started) * 1000)
     with transaction.atomic():
         if reading is None:
-            stored, _ = DocumentReading.objects.update_or_create(
-                document=document,
-                defaults={
+            stored = _upsert(
+                DocumentReading,
+                document,
+                {
                     "company": document.company,
                     "status": ReadingStatus.FAILED,
                     "problems": failure,
@@ -141,9 +142,10 @@ def document_read(*, document: Document, by: Any = None) -> DocumentReading:
         party = (
             invoice.buyer if _side(document, invoice) == core_booking.Side.SALE else invoice.seller
         )
-        stored, _ = DocumentReading.objects.update_or_create(
-            document=document,
-            defaults={
+        stored = _upsert(
+            DocumentReading,
+            document,
+            {
                 "company": document.company,
                 "status": ReadingStatus.READ,
                 "method": reading.method.value,
@@ -290,7 +292,7 @@ def proposal_make(
             ],
             problems=[],
         )
-        proposal, _ = EntryProposal.objects.update_or_create(document=document, defaults=values)
+        proposal = _upsert(EntryProposal, document, values)
         # The same invoice as another file: the document points to the first one received.
         document.status, document.duplicate_of = Status.DUPLICATE, duplicate
         document.save(update_fields=["status", "duplicate_of"])
@@ -387,13 +389,14 @@ def proposal_make(
     del vat_rate  # the VAT comes from the document; a learned rate only helps when it has none
     if exchange_rate is not None:
         reasons.append(f"taux de change saisi : 1 {invoice.currency} = {exchange_rate} €")
-    proposal = _save_proposal(document, values, Status.TO_REVIEW)
-    if (
+    auto = (
         not problems
         and lines
         and exchange_rate is None
         and confidence >= settings.auto_post_threshold
-    ):
+    )
+    proposal = _save_proposal(document, values, None if auto else Status.TO_REVIEW)
+    if auto:
         proposal_post(proposal=proposal, how=PostedHow.AUTO, by=by)
     return proposal
 
@@ -469,10 +472,21 @@ def _duplicate_of(document: Document, reading: DocumentReading) -> Document | No
     return other.document
 
 
-def _save_proposal(document: Document, values: dict[str, Any], status: str) -> EntryProposal:
-    proposal, _ = EntryProposal.objects.update_or_create(document=document, defaults=values)
-    _set_status(document, status)
+def _save_proposal(document: Document, values: dict[str, Any], status: str | None) -> EntryProposal:
+    proposal = _upsert(EntryProposal, document, values)
+    if status is not None:
+        _set_status(document, status)
     return proposal
+
+
+def _upsert(model: Any, document: Document, values: dict[str, Any]) -> Any:
+    """The document's one row of `model`, created or replaced, inside the caller's transaction
+    (no savepoint of its own: posting a document stays a few queries)."""
+    row = model.objects.filter(document=document).first() or model(document=document)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+    return row
 
 
 # --- 3. posting ------------------------------------------------------------------------------
