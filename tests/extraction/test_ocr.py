@@ -1,7 +1,8 @@
 """OCR by Tesseract: a French invoice drawn with Pillow, turned and tilted, read back.
 
-Each Tesseract run costs about a second on a small machine: two tests run it, the others check
-the straightening and the error paths without it.
+Each Tesseract run costs about a second on a small machine: two tests run it (and count that a
+turned page is read in one pass), the others check the straightening and the error paths
+without it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from tenue.core.invoices import Method
 from tenue.core.problems import Refused
 from tenue.extraction import ocr
+from tenue.extraction.fields import find_fields
 from tenue.extraction.read import read_image, read_scanned_pdf
+from tenue.extraction.text import Word
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -49,23 +53,45 @@ def png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_page_turned_a_quarter_and_tilted_is_read() -> None:
-    turned = invoice_page().rotate(92, expand=True, fillcolor=255, resample=Image.BICUBIC)
-    reading = read_image(png(turned))
+def counted_tesseract(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The size of every image given to Tesseract, in order."""
+    sizes: list[tuple[int, int]] = []
+    real = ocr._tesseract
+
+    def counting(gray: Image.Image, *, page: int, dpi: int) -> tuple[list[Word], float]:
+        sizes.append(gray.size)
+        return real(gray, page=page, dpi=dpi)
+
+    monkeypatch.setattr(ocr, "_tesseract", counting)
+    return sizes
+
+
+def test_a_page_turned_a_quarter_clockwise_and_tilted_is_read_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turned = invoice_page().rotate(
+        -88, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC
+    )
+    sizes = counted_tesseract(monkeypatch)
+    lines = ocr.ocr_image(png(turned))
+    assert sizes == [(turned.height, turned.width)]  # one pass, the canvas turned, not enlarged
+    reading = find_fields(lines, method=Method.OCR)
     assert reading.field("total_ttc") is not None
     assert reading.invoice.total_ttc is not None and str(reading.invoice.total_ttc) == "1764.60"
     assert reading.invoice.number == "FA-2026-0142"
     assert reading.invoice.issue_date is not None
     assert reading.invoice.issue_date.isoformat() == "2026-03-12"
     assert reading.invoice.seller.siret == "73282932000074"
-    words = [w for line in ocr.ocr_image(png(invoice_page())) for w in line.words]
+    words = [w for line in lines for w in line.words]
     assert words and all(0 <= w.confidence <= 1 for w in words)
 
 
-def test_a_scanned_pdf_upside_down_is_read() -> None:
+def test_a_scanned_pdf_upside_down_is_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     buffer = io.BytesIO()
     invoice_page().rotate(180).save(buffer, format="PDF", resolution=300)
+    sizes = counted_tesseract(monkeypatch)
     reading = read_scanned_pdf(buffer.getvalue())
+    assert len(sizes) == 1
     assert reading.pages == 1
     assert reading.invoice.total_ttc is not None and str(reading.invoice.total_ttc) == "1764.60"
     ttc = reading.field("total_ttc")
@@ -75,17 +101,34 @@ def test_a_scanned_pdf_upside_down_is_read() -> None:
 
 @pytest.mark.parametrize("angle", [2.0, -1.5])
 def test_a_small_tilt_is_measured(angle: float) -> None:
-    tilted = invoice_page().rotate(angle, fillcolor=255, resample=Image.BICUBIC)
+    tilted = invoice_page().rotate(angle, fillcolor=255, resample=Image.Resampling.BICUBIC)
     found = ocr.estimate_straightening(tilted)
     assert found.quarter_turns == 0
     assert found.skew_degrees == pytest.approx(-angle, abs=0.3)
 
 
-def test_a_straight_page_is_left_alone_and_a_quarter_turn_is_seen() -> None:
+def test_a_straight_page_is_left_alone_and_every_turn_is_seen() -> None:
     page = invoice_page()
     assert ocr.estimate_straightening(page) == ocr.Straightening(0, 0.0)
-    turned = ocr.estimate_straightening(page.rotate(90, expand=True))
-    assert turned.quarter_turns in (1, 3)
+    # Pillow turns counter-clockwise: a page turned 90° is put back by three more quarter turns.
+    for angle, turns_back in ((90, 3), (180, 2), (270, 1)):
+        found = ocr.estimate_straightening(page.rotate(angle, expand=True))
+        assert found == ocr.Straightening(turns_back, 0.0), angle
+
+
+def test_straightening_keeps_the_canvas_and_fills_corners_with_the_paper() -> None:
+    grey_paper = Image.eval(invoice_page(), lambda value: 60 + value * 150 // 255)
+    straightened = ocr.apply(grey_paper, ocr.Straightening(0, 3.0))
+    assert straightened.size == grey_paper.size
+    assert straightened.getpixel((0, 0)) == straightened.getpixel((grey_paper.width - 1, 0)) == 210
+    turned = ocr.apply(grey_paper, ocr.Straightening(1, 0.0))
+    assert turned.size == (grey_paper.height, grey_paper.width)
+
+
+def test_a_tilt_below_the_deskew_threshold_is_left_alone() -> None:
+    page = invoice_page()
+    small = ocr.Straightening(0, ocr.DESKEW_MIN_DEGREES / 2)
+    assert ocr.apply(page, small) is page
 
 
 def test_tesseract_missing_is_refused_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
