@@ -51,6 +51,13 @@ def _documents_in_a_temporary_folder(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_reading_in_the_background(settings):
+    """Reading on arrival starts a thread after the commit: in tests it would outlive the test
+    and race the database flush. Tests of that path turn it on with eager tasks."""
+    settings.TENUE_READ_ON_ARRIVAL = False
+
+
+@pytest.fixture(autouse=True)
 def _nothing_learned_before_the_test():
     """What `booking.learning` keeps warm belongs to one test's database, not the next's."""
     from tenue.booking import learning

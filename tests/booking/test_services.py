@@ -148,3 +148,14 @@ def test_reading_again_changes_nothing_and_show_gives_every_field(buyer):
     assert shown["proposal"]["entry"]["number"] == 1
     assert shown["proposal"]["posted_how"] == "auto"
     assert DocumentReading.objects.filter(document=document).count() == 1
+
+
+def test_a_document_is_read_as_soon_as_it_arrives(
+    buyer, settings, django_capture_on_commit_callbacks
+):
+    settings.TENUE_READ_ON_ARRIVAL = True
+    settings.TENUE_TASKS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        document = ingest(buyer, "facture.pdf", FACTURX.read_bytes())
+    assert DocumentReading.objects.get(document=document).number == "F20260023"
+    assert Document.objects.get(pk=document.pk).status == Status.TO_REVIEW
