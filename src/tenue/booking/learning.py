@@ -18,7 +18,13 @@ from typing import Any
 
 from django.db.models import Max
 
-from tenue.core.suggest import CORRECTION_WEIGHT, Example, Suggester, combine
+from tenue.core.suggest import (
+    CORRECTION_WEIGHT,
+    Example,
+    Suggester,
+    combine,
+    examples_from_lines,
+)
 
 
 @dataclass
@@ -46,44 +52,61 @@ class Suggested:
     score: float
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A posted or imported line, as `core.suggest.examples_from_lines` reads ledger lines."""
+
+    journal_code: str
+    number: str  # the entry's id: lines sharing it are one entry
+    date: date
+    account: str
+    aux: str
+    aux_lib: str
+    label: str
+    debit: Decimal
+    credit: Decimal
+    party: str  # the key the booking app learns a third party under (SIREN or name)
+
+
 def _examples(company_ids: list[int], after_line: int, after_correction: int) -> list[Example]:
     from tenue.booking.identify import party_key
     from tenue.booking.models import Correction
     from tenue.ledger.models import Line
 
-    parties: dict[int, tuple[str, str]] = {}
-    for row in Line.objects.filter(
+    entries = Line.objects.filter(
         company_id__in=company_ids, pk__gt=after_line, account__number__regex=r"^4[01]"
-    ).values("entry_id", "account__number", "third_party__siren", "third_party__name", "label"):
-        side = "purchase" if row["account__number"].startswith("40") else "sale"
-        key = party_key(
-            siren=row["third_party__siren"] or "",
-            name=row["third_party__name"] or row["label"] or row["account__number"],
+    ).values("entry_id")
+    lines = [
+        _Line(
+            journal_code="",
+            number=str(row["entry_id"]),
+            date=row["date"],
+            account=row["account__number"],
+            aux=row["third_party__aux_number"] or "",
+            aux_lib=row["third_party__name"] or "",
+            label=row["label"],
+            debit=row["debit"],
+            credit=row["credit"],
+            party=party_key(
+                siren=row["third_party__siren"] or "",
+                name=row["third_party__name"] or row["label"] or row["account__number"],
+            ),
         )
-        parties.setdefault(row["entry_id"], (key, side))
-    best: dict[int, tuple[Decimal, str, str, date]] = {}
-    for row in Line.objects.filter(
-        entry_id__in=list(parties), account__number__regex=r"^[67]"
-    ).values("entry_id", "account__number", "debit", "credit", "entry__label", "date"):
-        amount = row["debit"] + row["credit"]
-        if row["entry_id"] not in best or amount > best[row["entry_id"]][0]:
-            best[row["entry_id"]] = (
-                amount,
-                row["account__number"],
-                row["entry__label"],
-                row["date"],
-            )
-    examples = [
-        Example(
-            third_party=parties[entry][0],
-            label=label,
-            side=parties[entry][1],
-            account=account,
-            vat_rate=None,
-            date=day,
+        for row in Line.objects.filter(entry_id__in=entries, account__number__regex=r"^(4|6|7)")
+        .order_by("entry_id", "position")
+        .values(
+            "entry_id",
+            "date",
+            "account__number",
+            "third_party__aux_number",
+            "third_party__siren",
+            "third_party__name",
+            "label",
+            "debit",
+            "credit",
         )
-        for entry, (_, account, label, day) in sorted(best.items())
     ]
+    examples = examples_from_lines(lines, third_party_of=lambda line: line.party)  # type: ignore[attr-defined]
     for correction in Correction.objects.filter(
         company_id__in=company_ids, pk__gt=after_correction
     ).order_by("pk"):

@@ -39,7 +39,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -751,6 +751,7 @@ def examples_from_lines(
     *,
     weight: float = IMPORT_WEIGHT,
     third_party_by: Literal["account", "name"] = "account",
+    third_party_of: Callable[[LedgerLine], str] | None = None,
 ) -> list[Example]:
     """One example per purchase or sales entry of a ledger (an imported FEC), in the order of
     entries (date, journal, number).
@@ -762,14 +763,15 @@ def examples_from_lines(
     dossiers can share). The label is the main line's (the 40/41 line's when empty); the third
     party's name is not added to it, the key already carries it. The VAT rate is the 445 lines'
     total over the 6/7 lines' net, matched to a French rate to the cent; no VAT line gives 0, a
-    mix of rates gives None.
+    mix of rates gives None. `third_party_of`, when given, makes the key from the 40/41 line
+    instead (the booking app keys its dossiers' history by SIREN or name).
     """
     entries: dict[tuple[str, str], list[LedgerLine]] = defaultdict(list)
     for line in lines:
         entries[(line.journal_code, line.number)].append(line)
     found = []
     for (journal, number), entry in entries.items():
-        example = _entry_example(entry, weight, third_party_by)
+        example = _entry_example(entry, weight, third_party_by, third_party_of)
         if example is not None:
             found.append(((example.date, journal, number.zfill(20)), example))
     # entry order, not key order: lists read with either `third_party_by` stay aligned
@@ -778,7 +780,10 @@ def examples_from_lines(
 
 
 def _entry_example(
-    entry: Sequence[LedgerLine], weight: float, third_party_by: Literal["account", "name"]
+    entry: Sequence[LedgerLine],
+    weight: float,
+    third_party_by: Literal["account", "name"],
+    third_party_of: Callable[[LedgerLine], str] | None,
 ) -> Example | None:
     parties = [x for x in entry if x.account[:2] in ("40", "41")]
     results = [x for x in entry if x.account[:1] in ("6", "7") and pcg.is_valid(x.account)]
@@ -794,7 +799,9 @@ def _entry_example(
         side = "sale"
     else:
         side = "purchase" if main.account[0] == "6" else "sale"
-    if third_party_by == "name":
+    if third_party_of is not None:
+        third_party = third_party_of(party)
+    elif third_party_by == "name":
         third_party = normalize_label(party.aux_lib) or pcg.compact(party.aux or party.account)
     else:
         third_party = pcg.compact(party.aux or party.account)
