@@ -949,11 +949,7 @@ def _ubl_tax_total(draft: _Draft, root: Any, currency: str) -> Decimal | None:
 
 def _amount_pattern(value: Decimal) -> re.Pattern[str]:
     """A regex finding `value` printed as `1 234,56`, `1.234,56`, `1234.56`, `1,234.56`."""
-    integer, _, cents = f"{abs(money.quantize(value)):.2f}".partition(".")
-    groups: list[str] = []
-    while len(integer) > 3:
-        groups.insert(0, integer[-3:])
-        integer = integer[:-3]
-    groups.insert(0, integer)
+    integer, _, cents = money.format_amount(abs(value), currency=None).partition(",")
+    groups = integer.split(money.THOUSANDS_SEPARATOR)
     decimals = rf"[.,]{cents}" if cents != "00" else r"(?:[.,]00)?"
     return re.compile(rf"(?<![\d.,]){_DIGIT_SEPARATOR.join(groups)}{decimals}(?![\d]|[.,]\d)")
