@@ -19,6 +19,7 @@ from tenue.booking.selectors import document_booking, review_queue
 from tenue.booking.services import proposal_discard, proposal_make, proposal_post
 from tenue.core.problems import Refused
 from tenue.firms.permissions import Action, company_for, require
+from tenue.formats.spreadsheet_entries import cell_date
 
 LINE_FIELDS = ("account", "aux_number", "label", "debit", "credit")
 EXTRA_LINES = 2
@@ -119,13 +120,8 @@ def _rate(text: str) -> Decimal:
 
 
 def _date(text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    if "/" in text:
-        day, month, year = text.split("/")
-        return date(int(year), int(month), int(day))
-    return date.fromisoformat(text)
+    """`JJ/MM/AAAA` or `AAAA-MM-JJ` (the spreadsheet import's rule); empty keeps the proposal's."""
+    return cell_date(text) if text.strip() else None
 
 
 def _next_url(company: Any, slug: str, current: int) -> str:
