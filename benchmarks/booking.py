@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _database import drop, recreate
+from _database import bench_dossier
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "einvoice" / "akretion-factur-x" / "pdf"
@@ -71,40 +69,17 @@ def main() -> int:
     parser.add_argument("--einvoices", type=int, default=200)
     parser.add_argument("--pdfs", type=int, default=40)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="tenue-booking-"))
-    os.environ["TENUE_HOME"] = str(home)
-    os.environ["TENUE_READ_ON_ARRIVAL"] = "0"  # read here, timed
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        recreate(url)
-    sys.path.insert(0, str(ROOT / "src"))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenue.settings")
-    import django
+    with bench_dossier("tenue-booking-") as company:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import facturx
+        from django.db import connection
 
-    django.setup()
-    from datetime import date
+        from tenue.booking.models import EntryProposal
+        from tenue.booking.services import document_read
+        from tenue.documents.services import document_ingest
+        from tenue.ledger.models import Account, ThirdPartyKind
+        from tenue.ledger.services import third_party_create
 
-    import facturx
-    from django.core.management import call_command
-    from django.db import connection
-
-    from tenue.booking.models import EntryProposal
-    from tenue.booking.services import document_read
-    from tenue.documents.services import document_ingest
-    from tenue.firms.services import company_create, firm_create
-    from tenue.ledger.models import Account, ThirdPartyKind
-    from tenue.ledger.services import third_party_create
-
-    try:
-        call_command("migrate", verbosity=0)
-        company = company_create(
-            firm=firm_create(name="Bench"),
-            name="Bench SA",
-            siren="732829320",
-            slug="bench",
-            year_start=date(2026, 1, 1),
-        )
         supplier = third_party_create(
             company=company,
             kind=ThirdPartyKind.SUPPLIER,
@@ -159,7 +134,7 @@ def main() -> int:
         except ImportError:
             print("text PDFs: invoice_corpus.py not available")
             return 0
-        corpus = home / "corpus"
+        corpus = Path(os.environ["TENUE_HOME"]) / "corpus"
         invoice_corpus.generate(corpus, count=args.pdfs, scans=False)
         text_times, statuses = [], []
         for path in sorted(corpus.glob("*.pdf")):
@@ -168,11 +143,6 @@ def main() -> int:
             statuses.append(status)
         counts = {s: statuses.count(s) for s in sorted(set(statuses))}
         summary("text PDF → proposal", text_times, 300, f"statuses {counts}")
-    finally:
-        connection.close()
-        shutil.rmtree(home, ignore_errors=True)
-        if url.startswith("postgres"):
-            drop(url)
     return 0
 
 

@@ -13,15 +13,12 @@ PostgreSQL database named in DATABASE_URL is created and dropped.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _database import drop, recreate
+from _database import bench_dossier
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,34 +53,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="tenue-ingest-"))
-    os.environ["TENUE_HOME"] = str(home)
-    os.environ["TENUE_READ_ON_ARRIVAL"] = "0"  # ingestion alone (reading: benchmarks/booking.py)
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        recreate(url)
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenue.settings")
-    import django
+    with bench_dossier("tenue-ingest-") as company:
+        from django.db import connection
 
-    django.setup()
-    from datetime import date
+        from tenue.documents.services import document_ingest
 
-    from django.core.management import call_command
-    from django.db import connection
-
-    from tenue.documents.services import document_ingest
-    from tenue.firms.services import company_create, firm_create
-
-    try:
-        call_command("migrate", verbosity=0)
-        company = company_create(
-            firm=firm_create(name="Bench"),
-            name="Bench SA",
-            siren="732829320",
-            slug="bench",
-            year_start=date(2026, 1, 1),
-        )
         rng = random.Random(10)
         files = [
             (f"facture-{n:05d}.pdf", small_pdf(f"Facture {n} montant {rng.random():.6f}"))
@@ -111,11 +85,6 @@ def main() -> int:
         if duplicates != len(resent):
             print("ERROR: duplicates found differ from duplicates sent")
             return 1
-    finally:
-        connection.close()
-        shutil.rmtree(home, ignore_errors=True)
-        if url.startswith("postgres"):
-            drop(url)
     return 0
 
 
