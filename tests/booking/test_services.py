@@ -159,3 +159,19 @@ def test_a_document_is_read_as_soon_as_it_arrives(
         document = ingest(buyer, "facture.pdf", FACTURX.read_bytes())
     assert DocumentReading.objects.get(document=document).number == "F20260023"
     assert Document.objects.get(pk=document.pk).status == Status.TO_REVIEW
+
+
+def test_a_recategorized_document_is_read_again_in_its_new_category(
+    buyer, settings, django_capture_on_commit_callbacks
+):
+    from tenue.documents.services import document_recategorize
+
+    settings.TENUE_READ_ON_ARRIVAL = True
+    settings.TENUE_TASKS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        document = ingest(buyer, "facture.pdf", FACTURX.read_bytes())
+    assert EntryProposal.objects.get(document=document).side == "purchase"
+    with django_capture_on_commit_callbacks(execute=True):
+        document_recategorize(document=document, category="sale")
+    proposal = EntryProposal.objects.get(document=document)
+    assert (proposal.side, proposal.journal) == ("sale", "VE")

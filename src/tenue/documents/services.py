@@ -139,11 +139,14 @@ def document_ingest(
     return Ingested(document, False)
 
 
-def _read_after_commit(document: Document, user: Any) -> None:
-    """Reading (booking's `read_documents` task) starts once the document is safely stored."""
+def _read_after_commit(document: Document, user: Any, *, again: bool = False) -> None:
+    """Reading (booking's `read_documents` task) starts once the document is safely stored;
+    `again` reads a document already read (its proposal, never posted, is replaced)."""
     ids, user_id, owner = [document.pk], getattr(user, "pk", None), document.company.slug
     transaction.on_commit(
-        lambda: submit("read_documents", owner=owner, document_ids=ids, user_id=user_id)
+        lambda: submit(
+            "read_documents", owner=owner, document_ids=ids, user_id=user_id, force=again
+        )
     )
 
 
@@ -215,12 +218,7 @@ def document_recategorize(*, document: Document, category: str, by: Any = None) 
     )
     if settings.TENUE_READ_ON_ARRIVAL and document.status != Status.DUPLICATE:
         user = by if getattr(by, "is_authenticated", False) else None
-        ids, user_id, owner = [document.pk], getattr(user, "pk", None), document.company.slug
-        transaction.on_commit(
-            lambda: submit(
-                "read_documents", owner=owner, document_ids=ids, user_id=user_id, force=True
-            )
-        )
+        _read_after_commit(document, user, again=True)
     return document
 
 
