@@ -39,6 +39,7 @@ from tenue.core.invoices import (
     DocumentKind,
     Invoice,
     Reading,
+    booking_confidence,
     invoice_from_dict,
     invoice_to_dict,
 )
@@ -402,9 +403,7 @@ def proposal_make(
 
 
 def reading_confidence(reading: DocumentReading) -> float:
-    needed = {"number", "issue_date", "total_ttc"}
-    found = {f["name"]: f["confidence"] for f in reading.fields if f["name"] in needed}
-    return min(found.values()) if len(found) == len(needed) else 0.0
+    return booking_confidence({f["name"]: f["confidence"] for f in reading.fields})
 
 
 def _account_for(

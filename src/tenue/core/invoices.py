@@ -144,10 +144,17 @@ class Reading:
 
     @property
     def confidence(self) -> float:
-        """The weakest of the fields that booking needs (0 when one is missing)."""
-        needed = ("number", "issue_date", "total_ttc")
-        values = [f.confidence for f in self.fields if f.name in needed]
-        return min(values) if len(values) == len(needed) else 0.0
+        return booking_confidence({f.name: f.confidence for f in self.fields})
+
+
+BOOKING_FIELDS = ("number", "issue_date", "total_ttc")
+
+
+def booking_confidence(confidences: dict[str, float]) -> float:
+    """The weakest of the fields that booking needs (0 when one is missing), from the
+    confidence of each field read, by name."""
+    values = [confidences[name] for name in BOOKING_FIELDS if name in confidences]
+    return min(values) if len(values) == len(BOOKING_FIELDS) else 0.0
 
 
 def check_invoice(invoice: Invoice) -> list[Problem]:
