@@ -735,7 +735,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--encoding", help="imposer l'encodage (utf-8, iso-8859-15, cp1252)")
     check.add_argument("--limit", type=int, default=200, help="problèmes listés au plus")
     fmt(check)
-    check.set_defaults(func=cmd_fec_check)
+    check.set_defaults(func=cmd_fec_check, database=False)  # a file, no dossier
     fimport = fsub.add_parser("import", help="importer un FEC dans un dossier")
     fimport.add_argument("file")
     fimport.add_argument("--dossier", required=True)
@@ -843,7 +843,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tenue.core.problems import Refused
 
     args = build_parser().parse_args(argv)
-    _setup_django()
+    if getattr(args, "database", True):
+        _setup_django()
     try:
         return int(args.func(args))
     except Refused as exc:

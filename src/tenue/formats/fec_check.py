@@ -38,11 +38,13 @@ from stdnum.fr import siren as stdnum_siren
 from tenue.core import money, pcg
 from tenue.core.problems import Problem, Severity, Source
 from tenue.formats.fec import FecError, FecReader, FecRecord
+from tenue.formats.fec_columnar import check_clean
 
 _NAME = re.compile(r"^(\d{9})FEC(\d{8})", re.IGNORECASE)
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
 WARNING = Severity.WARNING
 BLOCKING_WHEN_EMPTY = {"JournalCode", "EcritureNum", "CompteNum"}
+CONTINUOUS_NOTE = "numérotation continue sur l'ensemble du fichier"
 
 
 @dataclass
@@ -329,9 +331,7 @@ class FecChecker:
 
     def finish(self) -> None:
         if self.unvalidated:
-            self.report.notes.append(
-                f"FEC provisoire : {self.unvalidated} ligne(s) d'écritures non encore validées"
-            )
+            self.report.notes.append(_unvalidated_note(self.unvalidated))
         if self.first_scattered is not None:
             entry, line = self.first_scattered
             self.problem(
@@ -384,7 +384,7 @@ class FecChecker:
             and global_values == list(range(first, first + len(global_values)))
             and len({j for _, j, _, _ in numbers}) > 1
         ):
-            self.report.notes.append("numérotation continue sur l'ensemble du fichier")
+            self.report.notes.append(CONTINUOUS_NOTE)
             self._chronology(numbers, per_journal=False)
             return
         by_journal: dict[str, list[tuple[int, _Entry]]] = defaultdict(list)
@@ -436,6 +436,41 @@ class FecChecker:
                     f"{before.journal} {before.number} du {before.date:%d/%m/%Y})",
                     WARNING,
                 )
+
+
+def _clean_by_columns(report: FecReport, reader: FecReader, name_problems: list[Problem]) -> bool:
+    """Fill the report of a clean file from its columns (`fec_columnar`); False when the file
+    needs the line-by-line check."""
+    year_end = report.year_end
+    verdict = check_clean(
+        reader.path,
+        reader.layout,
+        provisional=report.provisional,
+        year_end=year_end,
+        year_start=_year_start(year_end) if year_end is not None else None,
+    )
+    if verdict is None:
+        return False
+    report.lines, report.entries = verdict.lines, verdict.entries
+    report.debit = money.from_cents(verdict.debit_cents)
+    report.credit = money.from_cents(verdict.credit_cents)
+    report.first_date, report.last_date = verdict.first_date, verdict.last_date
+    for code, (label, lines, entries, debit, credit) in verdict.journals.items():
+        report.journals[code] = JournalStats(
+            code, label, lines, entries, money.from_cents(debit), money.from_cents(credit)
+        )
+    report.notes = list(reader.notes)
+    if verdict.unvalidated:
+        report.notes.append(_unvalidated_note(verdict.unvalidated))
+    if verdict.continuous_over_file:
+        report.notes.append(CONTINUOUS_NOTE)
+    report.problems = list(name_problems)
+    report.problem_count = len(name_problems)
+    return True
+
+
+def _unvalidated_note(lines: int) -> str:
+    return f"FEC provisoire : {lines} ligne(s) d'écritures non encore validées"
 
 
 def _year_start(year_end: date) -> date:
@@ -505,6 +540,8 @@ def check_fec(
         report.problem_count = len(report.problems)
         return report
     report.encoding = reader.layout.encoding
+    if observer is None and _clean_by_columns(report, reader, name_problems):
+        return report
     checker = FecChecker(report, reader, report.year_end)
     for record in reader:
         checker.feed(record)
