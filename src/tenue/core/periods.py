@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,3 +22,10 @@ class Period:
 
     def __str__(self) -> str:
         return f"du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), kept within the month: 31/01 + 1 -> 28/02."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
