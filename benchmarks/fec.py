@@ -14,6 +14,8 @@ one run:
 (d) `tenue fec export --dossier … --year … --no-check` (provisional: no validation in the
     timing; the written file's own check is (b)'s work, timed there);
 (e) baseline export: COPY (SELECT … ) TO a file, of the typed table of (a);
+(f) the floor of any import into the ledger: the imported lines written once more into
+    ledger_line (indexes kept, foreign keys checked at once), rolled back;
 and reading the file with pandas `read_csv` (all columns as text), the check's baseline.
 Targets (issue #3): import ≤ 3× (a), export ≤ 2× (e), check ≤ 1,5× pandas; peak RSS of the
 import under 1 GB. With --sqlite, the import is also timed on a fresh SQLite file.
@@ -82,6 +84,27 @@ def prepare(env: dict[str, str]) -> None:
     subprocess.run(
         [*TENUE, *create, "--year-start", "2026-01-01"], env=env, check=True, capture_output=True
     )
+
+
+def _lines_floor(url: str) -> float:
+    """Seconds to write the dossier's lines again into ledger_line (positions shifted to stay
+    unique), with its indexes and immediate foreign-key checks, rolled back."""
+    import psycopg
+
+    columns = (
+        "date, label, piece_ref, debit, credit, currency_amount, currency, account_id, "
+        "company_id, entry_id, lettering_id, third_party_id"
+    )
+    with psycopg.connect(url) as db:
+        db.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        started = time.perf_counter()
+        db.execute(
+            f"INSERT INTO ledger_line (position, {columns}) "
+            f"SELECT position + 16000, {columns} FROM ledger_line"
+        )
+        seconds = time.perf_counter() - started
+        db.rollback()
+    return seconds
 
 
 def main() -> int:
@@ -180,6 +203,7 @@ def main() -> int:
             pg_env,
         )
 
+        floor = _lines_floor(url)
         print(f"(a) baseline import : {baseline_import:8.2f} s  COPY raw + INSERT … SELECT typed")
         print(
             f"(b) fec check       : {check_seconds:8.2f} s  "
@@ -197,6 +221,12 @@ def main() -> int:
             f"({export_seconds / baseline_export:.2f}× (e), target ≤ 2×)"
         )
         print(f"(e) baseline export : {baseline_export:8.2f} s  COPY (SELECT …) TO file")
+        print(
+            f"(f) lines floor     : {floor:8.2f} s  ({floor / baseline_import:.2f}× (a)) the "
+            "imported lines written once more into ledger_line by one INSERT … SELECT, its "
+            "indexes kept and its foreign keys checked, then rolled back: what any import "
+            "into the ledger's tables costs at least"
+        )
         print(
             f"    lines/s: check {generated.lines / check_seconds:,.0f}, "
             f"import {generated.lines / import_seconds:,.0f}, "

@@ -137,6 +137,21 @@ def test_tesseract_missing_is_refused_in_french(monkeypatch: pytest.MonkeyPatch)
         read_image(png(invoice_page(400, 300)))
 
 
+def test_tesseract_runs_on_the_threads_the_setting_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, str]] = []
+    real_run = ocr.subprocess.run
+
+    def run(command, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["env"])
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(ocr.subprocess, "run", run)
+    monkeypatch.setattr(ocr, "THREADS", "2")
+    read_image(png(invoice_page(400, 300)))
+    assert seen and all(env["OMP_THREAD_LIMIT"] == "2" for env in seen)
+    assert ocr.os.environ.get("OMP_THREAD_LIMIT") != "2"  # the process's own stays as it was
+
+
 def test_a_broken_image_is_refused() -> None:
     with pytest.raises(Refused, match="image illisible"):
         read_image(b"\x89PNG not really")

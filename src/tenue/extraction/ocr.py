@@ -11,8 +11,11 @@ is read again, half a turn round, and a quarter round when the quarter turn was 
 
 Cost against the plain `tesseract IMAGE stdout -l fra` (benchmarks/extraction.py): the page goes
 to Tesseract as an uncompressed PGM file path (stdin is read slowly) with the same defaults as the
-plain command (`--psm 3`, default engine, the environment as it is: OMP_THREAD_LIMIT is not set
-here); straightening rotates in place, keeping the canvas, because a larger canvas slows Tesseract.
+plain command (`--psm 3`, default engine); straightening rotates in place, keeping the canvas,
+because a larger canvas slows Tesseract. Tesseract runs on one thread (OMP_THREAD_LIMIT=1, the
+setting TENUE_OCR_THREADS changes it): its own OpenMP threads cost more than they give on a page
+of this size (measured on 2 cores: about half the time of its default), and a server reading
+many documents runs several pages side by side anyway.
 
 Invariants: Tesseract runs through its command line (`-l fra`, TSV output) with a timeout; when it
 is missing, fails or times out the request is refused with a French `Problem`; word confidences
@@ -41,6 +44,7 @@ TESSERACT = os.environ.get("TENUE_TESSERACT", "tesseract")
 LANGUAGE = "fra"
 RENDER_DPI = 300
 TIMEOUT_SECONDS = 120
+THREADS = os.environ.get("TENUE_OCR_THREADS", "1")
 # A first reading with a mean word confidence below this is tried again half a turn round.
 RETRY_BELOW_CONFIDENCE = 0.55
 # A smaller skew is left alone. Not higher: on the generated scans (skews of 0.5–3°) reading them
@@ -323,7 +327,11 @@ def _tesseract(gray: Image.Image, *, page: int, dpi: int) -> tuple[list[Word], f
         ]
         try:
             done = subprocess.run(
-                command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False
+                command,
+                capture_output=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+                env={**os.environ, "OMP_THREAD_LIMIT": THREADS},
             )
         except FileNotFoundError as exc:
             raise Refused(
