@@ -99,13 +99,17 @@ def balance_problems(statement: Statement) -> list[Problem]:
     expected = statement.opening_balance + statement.movements
     if expected == statement.closing_balance:
         return []
+    symbol = "€" if statement.currency in ("EUR", "") else statement.currency
+
+    def amount(value: Decimal) -> str:
+        return money.format_amount(value, currency=symbol)
+
     return [
         Problem(
             f"rupture de solde sur le compte {statement.account} : solde initial "
-            f"{money.format_amount(statement.opening_balance)} + mouvements "
-            f"{money.format_amount(statement.movements)} = {money.format_amount(expected)}, "
-            f"mais le relevé indique {money.format_amount(statement.closing_balance)} "
-            f"(écart {money.format_amount(statement.closing_balance - expected)})",
+            f"{amount(statement.opening_balance)} + mouvements {amount(statement.movements)} "
+            f"= {amount(expected)}, mais le relevé indique {amount(statement.closing_balance)} "
+            f"(écart {amount(statement.closing_balance - expected)})",
             "solde",
             statement.source,
             Severity.ERROR,
