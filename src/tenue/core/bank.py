@@ -81,7 +81,7 @@ class StatementFile:
     """What a statement reader returns: the statements read, the problems met, the guesses made."""
 
     name: str
-    format: str  # "ofx", "camt.053", "camt.052", "camt.054", "cfonb120", "mt940", "csv"
+    format: str  # "ofx", "camt.053", "camt.052", "camt.054", "cfonb120", "mt940", "mt942", "csv"
     statements: list[Statement] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

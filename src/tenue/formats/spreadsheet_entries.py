@@ -392,7 +392,7 @@ def read_table(path: Path, columns: Sequence[Column], *, source_name: str) -> Ta
     table = Table()
     data = path.read_bytes()
     if data.startswith(_ZIP_MAGIC):
-        raw_rows = _xlsx_rows(data, source_name, table)
+        raw_rows = xlsx_rows(data, source_name, table)
     elif data.startswith(_OLE_MAGIC):
         table.problems.append(
             Problem(
@@ -403,7 +403,7 @@ def read_table(path: Path, columns: Sequence[Column], *, source_name: str) -> Ta
         )
         return table
     else:
-        raw_rows = _csv_rows(data, source_name, table)
+        raw_rows = csv_rows(data, source_name, table)
     mapping: dict[str, int] | None = None
     for line, cells in raw_rows:
         if not any(cell_text(c) for c in cells):
@@ -459,7 +459,7 @@ def _map_header(
     return mapping
 
 
-def _csv_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, list[Cell]]]:
+def csv_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, list[Cell]]]:
     text, note = decode_text(data)
     table.notes.append(note)
     first = next((line for line in text_lines(text) if line.strip()), "")
@@ -485,7 +485,7 @@ def _csv_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, li
     return rows
 
 
-def _xlsx_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, list[Cell]]]:
+def xlsx_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 
     try:
