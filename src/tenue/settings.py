@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tenue.analytics",
     "tenue.documents",
     "tenue.booking",
+    "tenue.bank",
     "tenue.reports",
     "tenue.web",
 ]

@@ -774,6 +774,10 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(imp)
     imp.set_defaults(func=cmd_import)
 
+    from tenue.cli import bank as bank_commands
+
+    bank_commands.register(sub, fmt)
+
     documents = sub.add_parser("documents", help="pièces (factures, notes de frais…)")
     dsub2 = documents.add_subparsers(dest="action", required=True)
     dadd = dsub2.add_parser("add", help="déposer des fichiers dans un dossier")

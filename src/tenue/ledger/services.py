@@ -209,10 +209,18 @@ def third_party_create(
 class _Resolver:
     """Looks up journals, accounts, third parties and fiscal years of one dossier, once each."""
 
-    def __init__(self, company: Company, only: Sequence[core.Entry] | None = None) -> None:
+    def __init__(
+        self,
+        company: Company,
+        only: Sequence[core.Entry] | None = None,
+        *,
+        managed_accounts_allowed: bool = False,
+    ) -> None:
         """Everything of the dossier, or (`only`) just what these entries name: posting one
-        entry then reads a handful of rows, not the whole chart."""
+        entry then reads a handful of rows, not the whole chart. Lines on a managed account
+        (fed by the bank data) are refused unless the bank app posts them."""
         self.company = company
+        self.managed_accounts_allowed = managed_accounts_allowed
         journals = Journal.objects.filter(company=company)
         accounts = Account.objects.filter(company=company)
         third_parties = ThirdParty.objects.filter(company=company)
@@ -251,6 +259,17 @@ class _Resolver:
                 found.append(
                     Problem(
                         f"ligne d'écriture {index} : compte {line.account} inconnu du dossier",
+                        "account",
+                        src,
+                    )
+                )
+            account = self.accounts.get(line.account)
+            if account is not None and account.managed and not self.managed_accounts_allowed:
+                found.append(
+                    Problem(
+                        f"ligne d'écriture {index} : le compte {line.account} est alimenté "
+                        "par les relevés bancaires et n'accepte aucune écriture manuelle "
+                        "(corrigez depuis l'écran Banque ou l'assistant de fusion)",
                         "account",
                         src,
                     )
@@ -385,7 +404,26 @@ def entries_post_with_ids(
     """`entries_post`, returning each posted entry with the ids of its lines (for what an
     import attaches to them: analytic splits, lettrage)."""
     require(by, Action.POST, company)
-    resolver = _Resolver(company)
+    return _post_many(company, entries, by, batch_size, _Resolver(company))
+
+
+def bank_entries_post(
+    *, company: Company, entries: Sequence[core.Entry], by: Any = None
+) -> list[tuple[core.Entry, list[int]]]:
+    """The bank app's own path: entries on the managed bank accounts (from statements and
+    connections), which every other service refuses."""
+    require(by, Action.POST, company)
+    resolver = _Resolver(company, managed_accounts_allowed=True)
+    return _post_many(company, entries, by, 5000, resolver)
+
+
+def _post_many(
+    company: Company,
+    entries: Sequence[core.Entry],
+    by: Any,
+    batch_size: int,
+    resolver: _Resolver,
+) -> list[tuple[core.Entry, list[int]]]:
     problems = [p for entry in entries for p in resolver.problems(entry)]
     if problems:
         raise Refused(problems)
