@@ -166,3 +166,31 @@ def test_an_entry_with_an_unknown_account_is_still_refused_as_before(company, po
     assert entry.lines[0].account == "6064"
     post("OD", "2025-03-01", ("6064", "10.00", ""), ("471", "", "10.00"))
     assert Entry.objects.filter(company=company).count() == 1
+
+
+def test_a_transaction_explained_then_sent_back_to_waiting(company, tmp_path):
+    from tenue.bank.services import transaction_explain, transaction_unexplain
+    from tenue.core.entries import Line as CoreLine
+
+    statement_import(company=company, path=camt(tmp_path, "m.xml", MARCH[:1]))
+    tx = BankTransaction.objects.get()
+    transaction_explain(
+        transaction_=tx,
+        lines=[CoreLine("6064", debit=Decimal("37.58")), CoreLine("44566", debit=Decimal("7.52"))],
+        explanation="règle : EDF",
+    )
+    lines = {x.account.number: x.debit - x.credit for x in Line.objects.filter(entry=tx.entry)}
+    assert lines == {
+        "512101": Decimal("-45.10"),
+        "6064": Decimal("37.58"),
+        "44566": Decimal("7.52"),
+    }
+    assert (tx.status, tx.explanation) == ("explained", "règle : EDF")
+    with pytest.raises(Refused, match="déséquilibr"):
+        transaction_explain(
+            transaction_=tx, lines=[CoreLine("6064", debit=Decimal("45.00"))], explanation="x"
+        )
+    transaction_unexplain(transaction_=tx)
+    lines = {x.account.number: x.debit - x.credit for x in Line.objects.filter(entry=tx.entry)}
+    assert lines == {"512101": Decimal("-45.10"), "471": Decimal("45.10")}
+    assert tx.status == "waiting"

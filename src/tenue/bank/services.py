@@ -50,7 +50,7 @@ from tenue.ledger.models import (
     ThirdParty,
     ThirdPartyKind,
 )
-from tenue.ledger.services import bank_entries_post, third_party_create
+from tenue.ledger.services import bank_entries_post, bank_entry_update, third_party_create
 
 SUSPENSE_ACCOUNT = "471"
 WAITING_SUPPLIER = "401ATTENTE"
@@ -363,11 +363,7 @@ def book_waiting(*, company: Company, transactions: list[BankTransaction], by: A
         bank = tx.bank_account
         account, aux = waiting[tx.amount > 0]
         amount = abs(tx.amount)
-        bank_line = (
-            core.Line(bank.account.number, debit=amount, label=tx.label[:200])
-            if tx.amount > 0
-            else core.Line(bank.account.number, credit=amount, label=tx.label[:200])
-        )
+        bank_line = _bank_line(tx)
         other = (
             core.Line(account, credit=amount, aux_number=aux, label=tx.label[:200])
             if tx.amount > 0
@@ -422,3 +418,54 @@ def _account_number(company: Company, number: str) -> str:
 
         account_create(company=company, number=number)
     return number
+
+
+def transaction_explain(
+    *,
+    transaction_: BankTransaction,
+    lines: list[core.Line],
+    explanation: str,
+    by: Any = None,
+) -> BankTransaction:
+    """Book what explains a transaction: its entry keeps the managed account's line and gets
+    `lines` as its other side (they must balance it exactly), and the transaction says why."""
+    tx = transaction_
+    if tx.entry is None:
+        raise Refused([Problem(f"mouvement {tx} sans écriture", "entry")])
+    bank_line = _bank_line(tx)
+    with transaction.atomic():
+        bank_entry_update(
+            entry=tx.entry,
+            label=tx.entry.label,
+            lines=[bank_line, *lines],
+            piece_ref=tx.entry.piece_ref,
+            by=by,
+        )
+        tx.status = TransactionStatus.EXPLAINED
+        tx.explanation = explanation[:300]
+        tx.save(update_fields=["status", "explanation"])
+    return tx
+
+
+def transaction_unexplain(*, transaction_: BankTransaction, by: Any = None) -> BankTransaction:
+    """Back to the waiting account (a wrong match or rule undone)."""
+    tx = transaction_
+    account, aux = _waiting_sides(tx.company)[tx.amount > 0]
+    amount = abs(tx.amount)
+    other = (
+        core.Line(account, credit=amount, aux_number=aux, label=tx.label[:200])
+        if tx.amount > 0
+        else core.Line(account, debit=amount, aux_number=aux, label=tx.label[:200])
+    )
+    transaction_explain(transaction_=tx, lines=[other], explanation="", by=by)
+    tx.status = TransactionStatus.WAITING
+    tx.save(update_fields=["status"])
+    return tx
+
+
+def _bank_line(tx: BankTransaction) -> core.Line:
+    amount = abs(tx.amount)
+    number = tx.bank_account.account.number
+    if tx.amount > 0:
+        return core.Line(number, debit=amount, label=tx.label[:200])
+    return core.Line(number, credit=amount, label=tx.label[:200])

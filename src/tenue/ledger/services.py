@@ -673,7 +673,27 @@ def entry_update(
     """Correct a posted entry (label, piece, lines) before validation; the journal, date and
     number stay. A validated entry is refused: it is corrected by a new entry."""
     require(by, Action.POST, entry.company)
-    resolver = _Resolver(entry.company)
+    return _update(entry, label, lines, piece_ref, by, _Resolver(entry.company))
+
+
+def bank_entry_update(
+    *, entry: Entry, label: str, lines: Sequence[core.Line], piece_ref: str = "", by: Any = None
+) -> Entry:
+    """The bank app's own correction of a bank transaction's entry (its managed account line
+    stays, what explains it changes); every other service refuses managed accounts."""
+    require(by, Action.POST, entry.company)
+    resolver = _Resolver(entry.company, managed_accounts_allowed=True)
+    return _update(entry, label, lines, piece_ref, by, resolver)
+
+
+def _update(
+    entry: Entry,
+    label: str,
+    lines: Sequence[core.Line],
+    piece_ref: str,
+    by: Any,
+    resolver: _Resolver,
+) -> Entry:
     draft = core.Entry(
         journal=entry.journal.code,
         date=entry.date,
