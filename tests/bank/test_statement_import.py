@@ -16,7 +16,9 @@ from tests.conftest import make_entry
 IBAN = "FR7630006000011234567890189"
 
 
-def camt(tmp_path, name, entries, opening="1000.00", closing=None, iban=IBAN):
+def camt(
+    tmp_path, name, entries, opening="1000.00", closing=None, iban=IBAN, closing_day="2025-03-31"
+):
     """A small camt.053 statement: entries as (date, amount with sign, label, bank id)."""
     total = sum((Decimal(a) for _, a, _, _ in entries), Decimal(opening))
     closing = closing or f"{total:.2f}"
@@ -36,7 +38,7 @@ def camt(tmp_path, name, entries, opening="1000.00", closing=None, iban=IBAN):
 <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{opening}</Amt>
 <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-03-01</Dt></Dt></Bal>
 <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt>
-<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-03-31</Dt></Dt></Bal>
+<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{closing_day}</Dt></Dt></Bal>
 {ntries}</Stmt></BkToCstmrStmt></Document>"""
     path = tmp_path / name
     path.write_text(xml, encoding="utf-8")

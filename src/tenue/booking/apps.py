@@ -7,3 +7,7 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         from tenue.booking import tasks  # noqa: F401 - registers the tasks
+        from tenue.booking.closing import documents_reviewed
+        from tenue.ledger.closing import register_check
+
+        register_check("pièces à revoir", documents_reviewed)

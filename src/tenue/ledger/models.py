@@ -31,6 +31,12 @@ class FiscalYear(models.Model):
     status = models.CharField(
         max_length=10, choices=FiscalYearStatus.choices, default=FiscalYearStatus.OPEN
     )
+    locked_until = models.DateField(
+        "période clôturée jusqu'au",
+        null=True,
+        blank=True,
+        help_text="aucune écriture datée jusqu'à ce jour inclus (clôture périodique)",
+    )
 
     class Meta:
         verbose_name = "exercice"

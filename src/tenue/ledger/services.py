@@ -254,6 +254,15 @@ class _Resolver:
                 )
             elif year.status != FiscalYearStatus.OPEN:
                 found.append(Problem(f"l'exercice {year} est clôturé", "date", src))
+            elif year.locked_until and entry.date <= year.locked_until:
+                found.append(
+                    Problem(
+                        f"la période est clôturée jusqu'au {year.locked_until:%d/%m/%Y} : "
+                        f"aucune écriture datée du {entry.date:%d/%m/%Y}",
+                        "date",
+                        src,
+                    )
+                )
         for index, line in enumerate(entry.lines, start=1):
             if line.account not in self.accounts and pcg.is_valid(line.account):
                 found.append(
