@@ -839,6 +839,10 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(tcreate)
     tcreate.set_defaults(func=cmd_token_create)
 
+    from tenue.cli import vat as vat_cli
+
+    vat_cli.register(sub)
+
     manage = sub.add_parser("manage", help="commandes d'administration Django", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import review, views
+from tenue.web import review, vat, views
 
 app_name = "web"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("dossiers/<slug:slug>/journal/", views.journal, name="journal"),
     path("dossiers/<slug:slug>/grand-livre/", views.general_ledger, name="ledger"),
     path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
+    path("dossiers/<slug:slug>/tva/", vat.vat_page, name="vat"),
     path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
