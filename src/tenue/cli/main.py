@@ -124,6 +124,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tenue.reports import selectors, tables
 
     company = _company(args.dossier)
+    if args.kind == "statements":
+        from tenue.cli.statements import cmd_report_statements
+
+        return cmd_report_statements(args, company)
+    if args.format == "pdf":
+        raise SystemExit("Le format pdf n'existe que pour les états financiers (statements)")
     period = selectors.fiscal_year_period(company, args.year)
     if args.start or args.end:
         from tenue.core.periods import Period
@@ -688,8 +694,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=cmd_serve)
 
-    report = sub.add_parser("report", help="balance, grand livre, journal")
-    report.add_argument("kind", choices=["balance", "ledger", "journal"])
+    report = sub.add_parser("report", help="balance, grand livre, journal, états financiers")
+    report.add_argument("kind", choices=["balance", "ledger", "journal", "statements"])
     report.add_argument("--dossier", required=True)
     report.add_argument("--year", type=int, help="exercice clos en AAAA (défaut : le dernier)")
     report.add_argument("--start", type=_date)
@@ -702,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="balance auxiliaire fournisseurs ou clients (balance)",
     )
     report.add_argument("--out", help="fichier de sortie")
-    fmt(report, ("table", "csv", "xlsx", "json"))
+    fmt(report, ("table", "csv", "xlsx", "json", "pdf"))
     report.set_defaults(func=cmd_report)
 
     verify = sub.add_parser("verify", help="vérifier la chaîne d'inaltérabilité d'un dossier")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import review, vat, views
+from tenue.web import review, statements, vat, views
 
 app_name = "web"
 
@@ -20,6 +20,18 @@ urlpatterns = [
     path("dossiers/<slug:slug>/grand-livre/", views.general_ledger, name="ledger"),
     path("dossiers/<slug:slug>/balance/", views.balance, name="balance"),
     path("dossiers/<slug:slug>/tva/", vat.vat_page, name="vat"),
+    path("dossiers/<slug:slug>/etats/", statements.index, name="statements"),
+    path(
+        "dossiers/<slug:slug>/etats/export.<str:extension>",
+        statements.export,
+        name="statements_export",
+    ),
+    path("dossiers/<slug:slug>/etats/<str:page>/", statements.statement, name="statement"),
+    path(
+        "dossiers/<slug:slug>/etats/<str:page>/<str:code>/",
+        statements.detail,
+        name="statement_detail",
+    ),
     path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
