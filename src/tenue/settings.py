@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tenue.booking",
     "tenue.bank",
     "tenue.reports",
+    "tenue.assets",
     "tenue.web",
 ]
 

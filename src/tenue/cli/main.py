@@ -788,6 +788,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     closing_commands.register(sub, fmt)
 
+    from tenue.cli import assets as assets_commands
+
+    assets_commands.register(sub, fmt)
+
     documents = sub.add_parser("documents", help="pièces (factures, notes de frais…)")
     dsub2 = documents.add_subparsers(dest="action", required=True)
     dadd = dsub2.add_parser("add", help="déposer des fichiers dans un dossier")

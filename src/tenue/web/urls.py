@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import review, statements, vat, views
+from tenue.web import assets, review, statements, vat, views
 
 app_name = "web"
 
@@ -36,6 +36,14 @@ urlpatterns = [
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
     path("dossiers/<slug:slug>/revue/<int:pk>/", review.review, name="review"),
+    path("dossiers/<slug:slug>/immobilisations/", assets.fixed_assets, name="assets"),
+    path(
+        "dossiers/<slug:slug>/immobilisations/modele.<str:extension>",
+        assets.register_template,
+        name="assets_template",
+    ),
+    path("dossiers/<slug:slug>/emprunts/", assets.loans, name="loans"),
+    path("dossiers/<slug:slug>/credits-bail/", assets.leases, name="leases"),
     path("dossiers/<slug:slug>/parametres/", views.dossier_settings, name="settings"),
     path("dossiers/<slug:slug>/ged/", views.folders, name="folders"),
     path("dossiers/<slug:slug>/ged/<int:folder_id>/", views.folders, name="folder"),
