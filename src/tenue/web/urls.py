@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import assets, review, statements, vat, views
+from tenue.web import closing, assets, review, statements, vat, views
 
 app_name = "web"
 
@@ -32,6 +32,7 @@ urlpatterns = [
         statements.detail,
         name="statement_detail",
     ),
+    path("dossiers/<slug:slug>/cloture/", closing.closing_page, name="closing"),
     path("dossiers/<slug:slug>/imports/", views.transfers, name="transfers"),
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
