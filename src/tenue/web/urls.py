@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import closing, assets, review, statements, vat, views
+from tenue.web import assets, closing, review, statements, vat, views
 
 app_name = "web"
 
