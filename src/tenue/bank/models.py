@@ -35,6 +35,18 @@ class BankSettings(models.Model):
         choices=WaitingAccount.choices,
         default=WaitingAccount.SUSPENSE,
     )
+    match_threshold = models.PositiveSmallIntegerField(
+        "seuil de lettrage automatique (%)",
+        default=90,
+        help_text="au-dessus, le mouvement est lettré sans revue ; 101 : jamais",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(match_threshold__lte=101), name="bank_match_threshold_percent"
+            )
+        ]
 
 
 class BankAccount(models.Model):
@@ -110,8 +122,20 @@ class BankTransaction(models.Model):
         max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.WAITING
     )
     explanation = models.CharField("explication", max_length=300, blank=True)
+    # the pointage a match made (see bank.matching): score, the items' lines and the partial
+    # letterings they were in before, so that undoing the match puts them back as they were
+    match = models.JSONField("pointage", default=dict, blank=True)
     entry = models.OneToOneField(
         Entry, on_delete=models.PROTECT, related_name="bank_transaction", null=True, blank=True
+    )
+    # the supporting document (pièce justificative) given for this movement; see bank.missing
+    document = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        related_name="bank_transactions",
+        null=True,
+        blank=True,
+        verbose_name="pièce",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -128,3 +152,100 @@ class BankTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.label} {self.amount}"
+
+
+class OpenItemDocument(models.Model):
+    """A document given for an open item (an unlettered 401/411 line) that was listed as missing
+    its pièce. The line stays open until it is lettered; it no longer asks for a document."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    line = models.OneToOneField(
+        "ledger.Line", on_delete=models.CASCADE, related_name="supporting_document"
+    )
+    document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class MissingDocumentRequest(models.Model):
+    """A request sent to the client for the documents still missing: when, to whom, with which
+    reply address, and the lines it listed (a snapshot: the list changes after)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="missing_document_requests"
+    )
+    recipients = models.JSONField("destinataires", default=list)
+    reply_to = models.CharField("adresse de réponse", max_length=254)
+    subject = models.CharField("objet", max_length=255)
+    lines = models.JSONField("lignes demandées", default=list)
+    created_at = models.DateTimeField("envoyée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "demande de pièces manquantes"
+        ordering = ["-created_at", "-id"]
+
+
+class BankBalanceSource(models.TextChoices):
+    STATEMENT = "statement", "relevé importé"
+    USER = "user", "saisi par l'utilisateur"
+
+
+class ReconciliationStatus(models.TextChoices):
+    BALANCED = "balanced", "rapproché au centime"
+    GAP = "gap", "écart inexpliqué"
+
+
+class BankReconciliation(models.Model):
+    """A saved reconciliation statement (état de rapprochement) of one bank account at a date.
+
+    ledger_balance + items_total + gap == bank_balance, to the cent; `items` keeps the items
+    as they were (kind, date, label, amount, reference), since the books move on after.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="reconciliations"
+    )
+    date = models.DateField("date")
+    statement = models.ForeignKey(
+        StatementImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    statement_date = models.DateField("date du solde bancaire")
+    bank_balance_source = models.CharField(
+        "origine du solde bancaire", max_length=10, choices=BankBalanceSource.choices
+    )
+    ledger_balance = models.DecimalField("solde comptable", **MONEY)
+    bank_balance = models.DecimalField("solde bancaire", **MONEY)
+    items_total = models.DecimalField("total des suspens", **MONEY)
+    gap = models.DecimalField("écart inexpliqué", **MONEY)
+    status = models.CharField(max_length=10, choices=ReconciliationStatus.choices)
+    items = models.JSONField("suspens", default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "état de rapprochement"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="balanced", gap=0) | (Q(status="gap") & ~Q(gap=0)),
+                name="bank_reconciliation_status_matches_gap",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapprochement {self.bank_account.label} au {self.date:%d/%m/%Y}"
+
+
+# Bank rules and what they learn from live in their own module (see its docstring).
+from tenue.bank.rule_models import BankCorrection as BankCorrection  # noqa: E402
+from tenue.bank.rule_models import BankRule as BankRule  # noqa: E402
+from tenue.bank.rule_models import RuleSuggestion as RuleSuggestion  # noqa: E402
+from tenue.bank.rule_models import SuggestionStatus as SuggestionStatus  # noqa: E402

@@ -78,6 +78,6 @@ def transaction_dict(tx: BankTransaction) -> dict[str, Any]:
         "match": None,
         "rule": None,
         "entry": f"{entry.journal.code} {entry.number}" if entry else None,
-        "document": None,
+        "document": tx.document_id,
         "source": tx.source,
     }

@@ -325,6 +325,18 @@ def _import_one(
         if not rows[0].pk:  # backends that return no ids from bulk_create
             rows = list(BankTransaction.objects.filter(statement=record).order_by("id"))
         book_waiting(company=company, transactions=rows, by=by)
+        # Analytic then bank rules first (bank.rules); matching below takes what they leave.
+        from tenue.bank.rules import rules_apply  # it builds on this module's services
+
+        ruled = rules_apply(company=company, transactions=rows, by=by)
+        if ruled.explained:
+            result.notes.append(f"{len(ruled.explained)} mouvement(s) expliqué(s) par les règles")
+        result.warnings.extend(ruled.problems)
+        from tenue.bank.matching import match_auto  # it builds on this module's services
+
+        matched = match_auto(company=company, transactions=rows, by=by)
+        if matched.applied:
+            result.notes.append(f"{len(matched.applied)} mouvement(s) lettré(s) automatiquement")
 
 
 def _check_dates(company: Company, lines: list[BankLine], name: str) -> None:

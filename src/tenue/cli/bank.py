@@ -33,6 +33,33 @@ def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     txs.add_argument("--status", choices=["waiting", "explained"])
     fmt(txs)
     txs.set_defaults(func=cmd_transactions)
+    match = bsub.add_parser("match", help="propositions de lettrage des mouvements en attente")
+    match.add_argument("--dossier", required=True)
+    match.add_argument(
+        "--auto", action="store_true", help="lettrer celles qui atteignent le seuil du dossier"
+    )
+    fmt(match)
+    match.set_defaults(func=cmd_match)
+    missing = bsub.add_parser("missing", help="pièces manquantes du dossier")
+    missing.add_argument("--dossier", required=True)
+    missing.add_argument(
+        "--days", type=int, default=30, help="comptes de tiers non lettrés depuis N jours"
+    )
+    fmt(missing)
+    missing.set_defaults(func=cmd_missing)
+    rec = bsub.add_parser(
+        "reconcile", help="état de rapprochement d'un compte à une date (code 1 si écart)"
+    )
+    rec.add_argument("--dossier", required=True)
+    rec.add_argument("--account", required=True, help="IBAN du compte")
+    rec.add_argument("--date", required=True, help="AAAA-MM-JJ")
+    rec.add_argument("--bank-balance", help="solde bancaire à la date (sinon : dernier relevé)")
+    rec.add_argument("--save", action="store_true", help="enregistrer l'état")
+    fmt(rec)
+    rec.set_defaults(func=cmd_reconcile)
+    from tenue.cli import bank_rules  # tenue bank rules | rule-add | rules-apply
+
+    bank_rules.register(bsub, fmt)
 
 
 def _company(slug: str) -> Any:
@@ -139,3 +166,137 @@ def cmd_transactions(args: argparse.Namespace) -> int:
             f"{tx.get_status_display():<26} {entry}\n"
         )
     return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from tenue.bank import matching, selectors
+    from tenue.bank.services import settings_for
+    from tenue.cli.main import _print_json
+    from tenue.core import money
+
+    company = _company(args.dossier)
+    if args.auto:
+        report = matching.match_auto(company=company)
+        threshold, applied, waiting = report.threshold, report.applied, report.proposed
+        refused = report.refused
+    else:
+        threshold = settings_for(company).match_threshold
+        applied, waiting, refused = [], matching.waiting_proposals(company=company), []
+    if args.format == "json":
+        _print_json(
+            {
+                "threshold": threshold,
+                "applied": [
+                    {
+                        "transaction": selectors.transaction_dict(tx),
+                        "proposal": matching.proposal_dict(p),
+                    }
+                    for tx, p in applied
+                ],
+                "waiting": [
+                    {
+                        "transaction": selectors.transaction_dict(tx),
+                        "proposals": [matching.proposal_dict(p) for p in proposals],
+                    }
+                    for tx, proposals in waiting
+                ],
+                "refused": [
+                    {
+                        "transaction": selectors.transaction_dict(tx),
+                        "problems": [str(x) for x in problems],
+                    }
+                    for tx, problems in refused
+                ],
+            }
+        )
+        return 0
+
+    def head(tx: Any) -> str:
+        return f"{tx.date:%d/%m/%Y} {money.format_amount(tx.amount):>16} {tx.label[:60]}"
+
+    for tx, proposal in applied:
+        print(f"{head(tx)}\n    lettré ({proposal.score} %) : {tx.explanation}")
+    for tx, proposals in waiting:
+        print(head(tx))
+        if not proposals:
+            print("    aucune proposition")
+        for p in proposals:
+            items = ", ".join(
+                f"{a.item.reference} {money.format_amount(a.amount)}" for a in p.allocations
+            )
+            party = p.allocations[0].item
+            print(f"    {p.score:>3} % {party.party_key} {party.party_name} : {items}")
+            print(f"          {p.reason}")
+    for tx, problems in refused:
+        print(f"{head(tx)}\n    non lettré : {'; '.join(str(x) for x in problems)}")
+    print(
+        f"{len(applied)} mouvement(s) lettré(s), {len(waiting) + len(refused)} en attente "
+        f"(seuil du dossier : {threshold} %)"
+    )
+    return 0
+
+
+def cmd_missing(args: argparse.Namespace) -> int:
+    from tenue.bank.missing import missing_dict, missing_documents
+    from tenue.cli.main import _print_json
+
+    items = missing_documents(company=_company(args.dossier), older_than_days=args.days)
+    if args.format == "json":
+        _print_json([missing_dict(item) for item in items])
+        return 0
+    for item in items:
+        print(f"{item.key:<20} {item.text()}")
+    print(f"{len(items)} pièce(s) manquante(s)")
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tenue.bank.models import BankAccount
+    from tenue.bank.reconciliation import (
+        reconciliation_compute,
+        reconciliation_dict,
+        reconciliation_save,
+    )
+    from tenue.cli.main import _print_json
+    from tenue.core import money
+
+    company = _company(args.dossier)
+    bank = BankAccount.objects.filter(
+        company=company, iban="".join(args.account.split()).upper()
+    ).first()
+    if bank is None:
+        raise SystemExit(f"Compte bancaire inconnu dans ce dossier : {args.account}")
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise SystemExit(f"date attendue au format AAAA-MM-JJ : {args.date}") from None
+    try:
+        balance = money.parse(args.bank_balance) if args.bank_balance else None
+    except money.MoneyError as exc:
+        raise SystemExit(f"solde bancaire illisible : {exc}") from None
+    report = reconciliation_compute(bank_account=bank, day=day, bank_balance=balance)
+    saved = reconciliation_save(report=report) if args.save else None
+    if args.format == "json":
+        _print_json({**reconciliation_dict(report), "saved": saved.pk if saved else None})
+    else:
+        print(
+            f"Solde comptable {bank.account.number} au {day:%d/%m/%Y} : "
+            f"{money.format_amount(report.ledger_balance)}"
+        )
+        for item in report.items:
+            when = f"{item.date:%d/%m/%Y}" if item.date else "          "
+            print(f"  {when} {money.format_amount(item.amount):>16} {item.label} {item.reference}")
+        print(
+            f"Solde bancaire au {report.statement_date:%d/%m/%Y} : "
+            f"{money.format_amount(report.bank_balance)}"
+        )
+        print(
+            "Rapproché au centime"
+            if report.balanced
+            else f"Écart inexpliqué : {money.format_amount(report.gap)}"
+        )
+        if saved:
+            print(f"État enregistré (n° {saved.pk})")
+    return 0 if report.balanced else 1

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import assets, closing, review, statements, vat, views
+from tenue.web import assets, bank, closing, review, statements, vat, views
 
 app_name = "web"
 
@@ -37,6 +37,23 @@ urlpatterns = [
     path("dossiers/<slug:slug>/pieces/", views.documents, name="documents"),
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
     path("dossiers/<slug:slug>/revue/<int:pk>/", review.review, name="review"),
+    path("dossiers/<slug:slug>/banque/", bank.bank, name="bank"),
+    path(
+        "dossiers/<slug:slug>/banque/rapprochement/",
+        bank.reconciliation,
+        name="bank_reconciliation",
+    ),
+    path(
+        "dossiers/<slug:slug>/banque/rapprochement/<int:pk>/",
+        bank.reconciliation_detail,
+        name="bank_reconciliation_detail",
+    ),
+    path(
+        "dossiers/<slug:slug>/banque/rapprochement/<int:pk>/pdf",
+        bank.reconciliation_pdf,
+        name="bank_reconciliation_pdf",
+    ),
+    path("dossiers/<slug:slug>/pieces-manquantes/", bank.missing, name="missing_documents"),
     path("dossiers/<slug:slug>/immobilisations/", assets.fixed_assets, name="assets"),
     path(
         "dossiers/<slug:slug>/immobilisations/modele.<str:extension>",
