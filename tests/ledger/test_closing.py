@@ -158,25 +158,26 @@ def test_a_bank_account_not_reconciled_stops_the_closing(company, tmp_path):
     from tests.bank.test_statement_import import camt
 
     year = FiscalYear.objects.get(company=company)
-    # a statement that stops in March says nothing of the balance at the year end
+    # the statement opens at 1 000,00 but the books know nothing before its movements: the
+    # bank says 954,90, the books -45,10, and no item explains the 1 000,00 between them
     march = camt(tmp_path, "mars.xml", [("2025-03-20", "-45.10", "PRLV EDF", "B1")])
     statement_import(company=company, path=march)
     messages = [p.message for p in closing.year_close_checks(company=company, year=year)]
-    assert any("aucun relevé ne donne le solde au 31/12/2025" in m for m in messages)
-    # one that reaches it: the bank says 954,90 − 20,00; the books only know the movements
-    december = camt(
-        tmp_path,
-        "dec.xml",
-        [("2025-12-20", "-20.00", "FRAIS", "B2")],
-        opening="954.90",
-        closing_day="2025-12-31",
-    )
-    statement_import(company=company, path=december)
-    messages = [p.message for p in closing.year_close_checks(company=company, year=year)]
     assert any(
-        "non rapproché au 31/12/2025 : banque 934,90\u00a0€, comptabilité -65,10\u00a0€" in m
+        "non rapproché au 31/12/2025 : écart inexpliqué de 1\u202f000,00\u00a0€" in m
         for m in messages
     ), messages
+
+
+def test_a_bank_account_without_statement_balance_stops_the_closing(company, tmp_path):
+    from tenue.bank.services import statement_import
+
+    path = tmp_path / "export.csv"
+    path.write_text("Date;Libellé;Débit;Crédit\n03/03/2025;PRLV EDF;45,10;\n", encoding="utf-8")
+    statement_import(company=company, path=path, iban="FR7630006000011234567890189")
+    year = FiscalYear.objects.get(company=company)
+    messages = [p.message for p in closing.year_close_checks(company=company, year=year)]
+    assert any("aucun relevé importé ne donne le solde" in m for m in messages), messages
 
 
 def test_a_document_left_to_review_stops_the_closing(company):
