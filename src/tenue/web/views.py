@@ -69,8 +69,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dossier_home(request: HttpRequest, slug: str) -> HttpResponse:
-    company_for(request.user, slug)
-    return redirect(reverse("web:balance", args=[slug]))
+    from tenue.web.dashboard import home
+
+    return home(request, slug)
 
 
 @login_required
