@@ -27,6 +27,12 @@ def montant_vide(value: Decimal | None) -> str:
     return money.format_amount(value, currency=None, blank_zero=True)
 
 
+@register.filter
+def pluriel(count: int) -> str:
+    """French plural mark: none for 0 and 1 (« 0 mouvement », « 1 pièce »), `s` from 2."""
+    return "s" if abs(int(count)) >= 2 else ""
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context: dict, number: int) -> str:  # type: ignore[type-arg]
     query = context["request"].GET.copy()

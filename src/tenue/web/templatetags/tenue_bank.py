@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import template
 
 from tenue.core import money
+from tenue.web.templatetags.tenue import pluriel
 
 register = template.Library()
 
@@ -29,10 +30,7 @@ def iban(value: str | None) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
-@register.filter
-def pluriel(count: int) -> str:
-    """French plural mark: none for 0 and 1 (« 0 mouvement », « 1 pièce »), `s` from 2."""
-    return "s" if abs(int(count)) >= 2 else ""
+register.filter("pluriel", pluriel)  # the general one (tenue.py), under the same name
 
 
 @register.filter
