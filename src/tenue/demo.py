@@ -535,6 +535,10 @@ def demo_load(*, reset: bool = False, progress: bool = True) -> DemoResult:
         company_member_add(
             company=boulangerie, user=users["dirigeant"], role=CompanyRole.OWNER, by=users["expert"]
         )
+        say("Dossier Boulangerie Martin : axes analytiques, règles et ventilations…")
+        from tenue.analytics.demo import demo_analytics
+
+        demo_analytics(boulangerie)
         garage = Company.objects.get(slug="garage-dupont")
         say("Dossier Garage Dupont : factures électroniques reçues, lues et proposées…")
         result.einvoices = _incoming_einvoices(garage)
@@ -601,6 +605,9 @@ def _delete_firm(firm: Any) -> None:
 
     with transaction.atomic():
         companies = Company.objects.filter(firm=firm)
+        from tenue.analytics.demo import demo_analytics_delete
+
+        demo_analytics_delete(companies)
         ledger.Line.objects.filter(entry__company__in=companies).delete()
         ledger.Entry.objects.filter(company__in=companies, reversal_of__isnull=False).delete()
         ledger.Entry.objects.filter(company__in=companies).delete()

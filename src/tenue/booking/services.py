@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 
+from tenue.analytics.services import entry_tag_new
 from tenue.booking import learning
 from tenue.booking.identify import Identified, identify, party_key, siren_of, third_party_key
 from tenue.booking.models import (
@@ -547,6 +548,7 @@ def proposal_post(
             source=source,
         )
         row = entry_post(company=company, entry=entry, by=by)
+        entry_tag_new(entry=row, document=proposal.document, by=by)
         _record_correction(proposal, proposed_lines, lines, third_party, how, by)
         proposal.status = ProposalStatus.POSTED
         proposal.entry = row

@@ -784,13 +784,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     bank_commands.register(sub, fmt)
 
-    from tenue.cli import closing as closing_commands
+    from tenue.cli import analytics as analytics_commands
 
-    closing_commands.register(sub, fmt)
+    analytics_commands.register(sub, fmt)
 
     from tenue.cli import assets as assets_commands
 
     assets_commands.register(sub, fmt)
+
+    from tenue.cli import closing as closing_commands
+
+    closing_commands.register(sub, fmt)
 
     documents = sub.add_parser("documents", help="pièces (factures, notes de frais…)")
     dsub2 = documents.add_subparsers(dest="action", required=True)

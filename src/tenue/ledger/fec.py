@@ -102,14 +102,24 @@ def third_party_kind(account: str) -> ThirdPartyKind:
 
 @dataclass
 class Mapping:
-    """Correspondence table: the file's journal codes and account numbers to the dossier's."""
+    """Correspondence table: the file's journal codes, account numbers and analytic axes and
+    tags to the dossier's. A tag named in the table must already exist in the dossier (the
+    import is refused otherwise); the file's other tags are created as they come."""
 
     journals: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)
+    axes: dict[str, str] = field(default_factory=dict)
+    tags: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+    def tag(self, axis: str, tag: str) -> tuple[str, str]:
+        """The dossier's (axis, tag) for the file's: the tag's own row, else its axis's."""
+        found = self.tags.get((axis, tag))
+        return found if found is not None else (self.axes.get(axis, axis), tag)
 
     @classmethod
     def read(cls, path: Path) -> Mapping:
-        """CSV `type;source;target` (type `journal` or `compte`), header optional."""
+        """CSV `type;source;target`, header optional. Types: `journal`, `compte`, `axe`, and
+        `tag`, whose source and target are written `Axe:Tag`."""
         mapping = cls()
         problems = []
         text = path.read_text(encoding="utf-8-sig")
@@ -119,17 +129,31 @@ class Mapping:
             cells = [c.strip() for c in re.split(r"[;,\t]", raw)]
             if number == 1 and cells[0].lower() == "type":
                 continue
-            if len(cells) != 3 or cells[0].lower() not in ("journal", "compte", "account"):
+            kind = cells[0].lower()
+            if len(cells) != 3 or kind not in ("journal", "compte", "account", "axe", "tag"):
                 problems.append(
                     Problem(
-                        "ligne attendue : journal|compte ; source ; cible",
+                        "ligne attendue : journal|compte|axe|tag ; source ; cible",
                         "type",
                         Source(path.name, number),
                     )
                 )
                 continue
-            kind, source, target = cells
-            (mapping.journals if kind.lower() == "journal" else mapping.accounts)[source] = target
+            _, source, target = cells
+            if kind == "tag":
+                pairs = [tuple(x.strip() for x in c.split(":", 1)) for c in (source, target)]
+                if any(len(p) != 2 or not all(p) for p in pairs):
+                    problems.append(
+                        Problem(
+                            "tag attendu sous la forme Axe:Tag", "tag", Source(path.name, number)
+                        )
+                    )
+                    continue
+                mapping.tags[(pairs[0][0], pairs[0][1])] = (pairs[1][0], pairs[1][1])
+            elif kind == "axe":
+                mapping.axes[source] = target
+            else:
+                (mapping.journals if kind == "journal" else mapping.accounts)[source] = target
         if problems:
             raise Refused(problems)
         return mapping
@@ -193,7 +217,7 @@ class _Plan:
                 group[0] = r.lettering_date
             group[1] += round((r.debit - r.credit) * 100)
         for share in r.analytics:
-            self.tags.add((share.axis, share.tag))
+            self.tags.add(self.mapping.tag(share.axis, share.tag))
 
 
 @dataclass
@@ -495,6 +519,21 @@ def _tags(company: Company, plan: _Plan, result: FecImportResult) -> dict[tuple[
     from tenue.analytics.models import Axis, Tag
 
     found = {}
+    targets = set(plan.mapping.tags.values())
+    missing = sorted(
+        key
+        for key in plan.tags & targets
+        if not Tag.objects.filter(axis__company=company, axis__name=key[0], name=key[1]).exists()
+    )
+    if missing:
+        raise Refused(
+            [
+                Problem(
+                    f"table de correspondance : le tag {a}:{t} n'existe pas dans le dossier", "tag"
+                )
+                for a, t in missing
+            ]
+        )
     for axis_name, tag_name in sorted(plan.tags):
         axis, _ = Axis.objects.get_or_create(company=company, name=axis_name)
         tag, created = Tag.objects.get_or_create(axis=axis, name=tag_name)
@@ -628,7 +667,8 @@ def _write_lines(
             result.debit += r.debit
             result.credit += r.credit
             for share in r.analytics:
-                splits.append((count - 1, tags[(share.axis, share.tag)].pk, share.amount))
+                key = plan.mapping.tag(share.axis, share.tag)
+                splits.append((count - 1, tags[key].pk, share.amount))
             if progress and count % 20_000 == 0:
                 progress("écriture", count, plan.lines)
             yield bulk.NewLine(

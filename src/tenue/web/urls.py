@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import assets, bank, closing, review, statements, vat, views
+from tenue.web import analytics, assets, bank, closing, review, statements, vat, views
 
 app_name = "web"
 
@@ -74,4 +74,5 @@ urlpatterns = [
         views.entries_template,
         name="entries_template",
     ),
+    *analytics.urlpatterns,
 ]
