@@ -192,9 +192,8 @@ def test_the_analytic_rule_beats_the_bank_rule_on_the_same_movement(
     )
     statement_import(company=company, path=camt(tmp_path, "mars.xml", MARCH))
     tx = BankTransaction.objects.get(company=company, label__contains="EDF")
-    assert tx.status == "explained"  # booked by the bank rule
+    assert tx.status == "explained"  # booked by the bank rule, tagged on the way
     bank_tags = [(t.axis, t.tag) for t in bank_rules.core_rule(bank_rule).actions.analytics]
-    rules.tag_bank_entry(entry=tx.entry, bank_tags=bank_tags)
     assert tagged(tx.entry) == [
         ("6061", "Boulangerie", D("100.00"), D("45.10"), SplitOrigin.RULE),
         ("6061", "Boutique", D("100.00"), D("45.10"), SplitOrigin.BANK_RULE),

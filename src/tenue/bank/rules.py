@@ -6,12 +6,14 @@ database, checks them against the dossier, and books through `services.transacti
 (the transaction's entry keeps its managed 512 line, the rule's lines become the other side).
 
 Order of precedence when a transaction is explained automatically (ARCHITECTURE, data flow 2):
-1. *analytic rules* have the first say: every hook registered with `first_say_register` (the
-   analytics app registers its engine there, from its `AppConfig.ready`) gets the waiting
-   transactions first and returns, for those it explains, the lines and the explanation
-   (`Verdict`); bank rules do not see those transactions;
+1. hooks registered with `first_say_register` get the waiting transactions first and return,
+   for those they explain, the lines and the explanation (`Verdict`); bank rules do not see
+   those transactions (no hook is registered today: a place for booking engines to come);
 2. *bank rules*, in the dossier's order, the first whose conditions hold;
 3. matching with open items and documents (`bank.matching`), for what is still waiting.
+Analytic rules decide tags, not accounts: whatever explains a transaction, its entry is then
+tagged by the analytic rules first and by the bank rule's own tags only on the axes they left
+free (`services.transaction_explain` → `analytics.rules.tag_bank_entry`).
 
 Learning from corrections: `transaction_book_manually` records what the accountant chose for
 a label (`BankCorrection`: the label without dates, numbers and card digits, the direction,
@@ -71,6 +73,7 @@ class Verdict:
 
     lines: tuple[core.Line, ...]
     explanation: str
+    tags: tuple[tuple[str, str], ...] = ()  # (axis, tag) of the rule, after the analytic rules
 
 
 FirstSay = Callable[[Company, Sequence[BankTransaction]], Mapping[int, Verdict]]
@@ -378,7 +381,11 @@ def rules_apply(
             rule = bank_rules.first_matching(active, movement)
             if rule is None:
                 continue
-            verdict = Verdict(bank_rules.lines_for(rule, movement), f"règle « {rule.name} »")
+            verdict = Verdict(
+                bank_rules.lines_for(rule, movement),
+                f"règle « {rule.name} »",
+                tuple((a.axis, a.tag) for a in rule.actions.analytics),
+            )
         if not vat_accounts_ready and _has_vat(verdict.lines):
             _ensure_vat_accounts(company)
             vat_accounts_ready = True
@@ -388,6 +395,7 @@ def rules_apply(
                     transaction_=tx,
                     lines=list(verdict.lines),
                     explanation=verdict.explanation,
+                    tags=verdict.tags,
                     by=by,
                 )
         except Refused as refused:

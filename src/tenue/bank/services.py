@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,25 +438,34 @@ def transaction_explain(
     transaction_: BankTransaction,
     lines: list[core.Line],
     explanation: str,
+    tags: Sequence[tuple[str, str]] = (),
     by: Any = None,
 ) -> BankTransaction:
     """Book what explains a transaction: its entry keeps the managed account's line and gets
-    `lines` as its other side (they must balance it exactly), and the transaction says why."""
+    `lines` as its other side (they must balance it exactly), and the transaction says why.
+    Tags already on the entry stay; then the analytic rules tag it, and only after them the
+    (axis, tag) pairs `tags` of a bank rule, on the axes the analytic rules left free
+    (analytic rules take precedence over bank rules)."""
+    from tenue.analytics.rules import tag_bank_entry
+    from tenue.analytics.services import splits_kept
+
     tx = transaction_
     if tx.entry is None:
         raise Refused([Problem(f"mouvement {tx} sans écriture", "entry")])
     bank_line = _bank_line(tx)
     with transaction.atomic():
-        bank_entry_update(
-            entry=tx.entry,
-            label=tx.entry.label,
-            lines=[bank_line, *lines],
-            piece_ref=tx.entry.piece_ref,
-            by=by,
-        )
+        with splits_kept(entry=tx.entry):
+            bank_entry_update(
+                entry=tx.entry,
+                label=tx.entry.label,
+                lines=[bank_line, *lines],
+                piece_ref=tx.entry.piece_ref,
+                by=by,
+            )
         tx.status = TransactionStatus.EXPLAINED
         tx.explanation = explanation[:300]
         tx.save(update_fields=["status", "explanation"])
+        tag_bank_entry(entry=tx.entry, bank_tags=tags, by=by)
     return tx
 
 
