@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from tenue.core import money
+from tenue.core.periods import MONTHS
 
 NBSP = "\u00a0"  # espace insécable: before « : », « % », « € », inside « »
 NNBSP = "\u202f"  # espace fine insécable: thousands separator
@@ -65,20 +66,6 @@ LAYOUTS = (
     "hotel",
     "restaurant",
     "note_de_frais",
-)
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
 )
 
 SURNAMES = [

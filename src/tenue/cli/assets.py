@@ -174,18 +174,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from tenue.formats import asset_register
 
     if args.template:
-        if args.out:
-            data = (
-                asset_register.template_xlsx()
-                if args.out.endswith(".xlsx")
-                else asset_register.template_csv().encode("utf-8")
-            )
-            Path(args.out).write_bytes(data)
-            print(f"Modèle écrit : {args.out}")
-        else:
-            sys.stdout.write(asset_register.template_csv())
-            sys.stderr.write(asset_register.TEMPLATE_DOC)
-        return 0
+        from tenue.cli.main import write_template
+
+        return write_template(asset_register, args.out)
     if not args.file or not args.dossier:
         raise SystemExit("FICHIER et --dossier sont requis")
     from tenue.assets.services import register_import

@@ -38,6 +38,22 @@ def _company(slug: str) -> Any:
     return company
 
 
+def write_template(module: Any, out: str | None) -> int:
+    """A spreadsheet template (`module.template_csv`, `template_xlsx`, `TEMPLATE_DOC`): to `out`
+    (.xlsx or .csv), or the CSV on stdout and its documentation on stderr."""
+    from pathlib import Path
+
+    if out:
+        xlsx = out.endswith(".xlsx")
+        data = module.template_xlsx() if xlsx else module.template_csv().encode("utf-8")
+        Path(out).write_bytes(data)
+        print(f"Modèle écrit : {out}")
+    else:
+        sys.stdout.write(module.template_csv())
+        sys.stderr.write(module.TEMPLATE_DOC)
+    return 0
+
+
 def _print_json(payload: Any) -> None:
     import json
 
@@ -371,18 +387,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.kind == "entries" and args.template:
         from tenue.formats import spreadsheet_entries
 
-        if args.out:
-            data = (
-                spreadsheet_entries.template_xlsx()
-                if args.out.endswith(".xlsx")
-                else spreadsheet_entries.template_csv().encode("utf-8-sig")
-            )
-            Path(args.out).write_bytes(data)
-            print(f"Modèle écrit : {args.out}")
-        else:
-            sys.stdout.write(spreadsheet_entries.template_csv())
-            sys.stderr.write(spreadsheet_entries.TEMPLATE_DOC)
-        return 0
+        return write_template(spreadsheet_entries, args.out)
     if not args.file or not args.dossier:
         raise SystemExit("FICHIER et --dossier sont requis")
     company = _company(args.dossier)

@@ -1,8 +1,9 @@
 """`tenue vat ca3` and `tenue vat ca12`: VAT returns at the command line.
 
-Thin, like the rest of the CLI: parse the arguments, call the selector (`tenue.reports.vat`) or,
-with `--post`, the settlement service (`tenue.reports.services`), print. `--format json` keeps stable
-keys with amounts as text with a dot (exact amounts to the cent, declared ones in whole euros).
+Thin, like the rest of the CLI: parse the arguments, call the selector (`tenue.reports.vat`)
+or, with `--post`, the settlement service (`tenue.reports.services`), print. `--format json`
+keeps stable keys with amounts as text with a dot (exact amounts to the cent, declared ones in
+whole euros).
 """
 
 from __future__ import annotations

@@ -7,6 +7,26 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+"""French month names, January first."""
+MONTHS_SHORT = tuple(
+    "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()  # noqa: SIM905
+)
+"""The usual French abbreviations, as in a chart's axis."""
+
 
 @dataclass(frozen=True)
 class Period:

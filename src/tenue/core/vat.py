@@ -75,7 +75,7 @@ from enum import StrEnum
 from tenue.core import money
 from tenue.core.booking import VAT_COLLECTED_PENDING, VAT_DEDUCTIBLE_PENDING
 from tenue.core.entries import Entry, Line, check_entry
-from tenue.core.periods import Period, add_months
+from tenue.core.periods import MONTHS, Period, add_months
 from tenue.core.problems import Problem, Refused, Severity, Source
 
 ZERO = money.ZERO
@@ -123,20 +123,6 @@ EU_VAT_PREFIXES = frozenset((
 # fmt: on
 HOME_COUNTRY = "FR"
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _MONTH_CODE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_CODE = re.compile(r"^(\d{4})-[TtQq]([1-4])$")
 

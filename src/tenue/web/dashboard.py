@@ -6,24 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tenue.core.periods import MONTHS_SHORT
 from tenue.firms.permissions import company_for
 from tenue.ledger.models import FiscalYear
 from tenue.reports.dashboard import bars, dashboard
-
-MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
 
 
 @login_required
@@ -34,7 +20,7 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
     board = dashboard(company=company, year=year)
 
     def label(month):  # type: ignore[no-untyped-def]
-        return f"{MONTHS[month.start.month - 1]} {month.start:%y}"
+        return f"{MONTHS_SHORT[month.start.month - 1]} {month.start:%y}"
 
     charts = [
         ("Chiffre d'affaires", bars([(label(m), m.revenue) for m in board.months])),
