@@ -75,9 +75,16 @@ def transaction_dict(tx: BankTransaction) -> dict[str, Any]:
         "counterparty_iban": tx.counterparty_iban,
         "status": tx.status,
         "explanation": tx.explanation,
-        "match": None,
-        "rule": None,
+        "match": _match_summary(tx.match),
+        "rule": tx.explanation if tx.explanation.startswith("règle") else None,
         "entry": f"{entry.journal.code} {entry.number}" if entry else None,
         "document": tx.document_id,
         "source": tx.source,
     }
+
+
+def _match_summary(match: dict[str, Any]) -> dict[str, Any] | None:
+    """What a match recorded (`bank.matching`): its kind, score, fees and items."""
+    if not match:
+        return None
+    return {key: match[key] for key in ("kind", "score", "fees", "items") if key in match}
