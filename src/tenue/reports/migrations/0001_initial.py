@@ -6,46 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('firms', '0001_initial'),
-        ('ledger', '0002_fiscal_year_locked_until'),
+        ("firms", "0001_initial"),
+        ("ledger", "0002_fiscal_year_locked_until"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VatSettings',
+            name="VatSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('services_exigibility', models.CharField(choices=[('receipts', 'Sur les encaissements (règle des prestations de services)'), ('debits', 'Sur les débits (option)')], default='receipts', max_length=10, verbose_name='exigibilité de la TVA sur les prestations')),
-                ('export_accounts', models.JSONField(blank=True, default=list, help_text='préfixes des comptes de produits des ventes hors UE (ligne E1)', verbose_name="comptes de ventes à l'exportation")),
-                ('settlement_journal', models.CharField(default='OD', max_length=10, verbose_name='journal des écritures de liquidation')),
-                ('company', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vat_settings', to='firms.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "services_exigibility",
+                    models.CharField(
+                        choices=[
+                            (
+                                "receipts",
+                                "Sur les encaissements (règle des prestations de services)",
+                            ),
+                            ("debits", "Sur les débits (option)"),
+                        ],
+                        default="receipts",
+                        max_length=10,
+                        verbose_name="exigibilité de la TVA sur les prestations",
+                    ),
+                ),
+                (
+                    "export_accounts",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="préfixes des comptes de produits des ventes hors UE (ligne E1)",
+                        verbose_name="comptes de ventes à l'exportation",
+                    ),
+                ),
+                (
+                    "settlement_journal",
+                    models.CharField(
+                        default="OD",
+                        max_length=10,
+                        verbose_name="journal des écritures de liquidation",
+                    ),
+                ),
+                (
+                    "company",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vat_settings",
+                        to="firms.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paramètres de TVA',
+                "verbose_name": "paramètres de TVA",
             },
         ),
         migrations.CreateModel(
-            name='VatSettlement',
+            name="VatSettlement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.CharField(choices=[('CA3', 'CA3'), ('CA12', 'CA12')], max_length=4)),
-                ('start', models.DateField(verbose_name='début de période')),
-                ('end', models.DateField(verbose_name='fin de période')),
-                ('declared', models.JSONField(default=dict, verbose_name='montants déclarés')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vat_settlements', to='firms.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='vat_settlement', to='ledger.entry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "form",
+                    models.CharField(choices=[("CA3", "CA3"), ("CA12", "CA12")], max_length=4),
+                ),
+                ("start", models.DateField(verbose_name="début de période")),
+                ("end", models.DateField(verbose_name="fin de période")),
+                ("declared", models.JSONField(default=dict, verbose_name="montants déclarés")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vat_settlements",
+                        to="firms.company",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vat_settlement",
+                        to="ledger.entry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'liquidation de TVA',
-                'ordering': ['start'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='vat_settlement_period'), models.UniqueConstraint(fields=('company', 'start'), name='vat_settlement_once')],
+                "verbose_name": "liquidation de TVA",
+                "ordering": ["start"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gte", models.F("start"))),
+                        name="vat_settlement_period",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("company", "start"), name="vat_settlement_once"
+                    ),
+                ],
             },
         ),
     ]
