@@ -39,8 +39,11 @@ from django.db.models import Q
 from tenue.bank.models import (
     BankAccount,
     BankBalanceSource,
+    BankMerge,
+    BankMergeDuplicate,
     BankReconciliation,
     BankTransaction,
+    MergeStatus,
     ReconciliationStatus,
     StatementImport,
 )
@@ -224,12 +227,19 @@ def _ledger_side(
         .select_related("entry__journal")
         .order_by("date", "entry_id", "position")
     )
+    # A merge of a historical 512 (bank.merge) carried its balance in one entry, a balance
+    # brought forward as an opening entry is, and took out the movements the history had
+    # booked: those are inside that balance, neither book-only nor bank-only items.
+    merges = BankMerge.objects.filter(bank_account=bank_account, status=MergeStatus.APPLIED)
+    carried = set(merges.values_list("carry_entry_id", flat=True))
+    merged_out = BankMergeDuplicate.objects.filter(merge__in=merges).values("transaction_id")
     on_statement = list(
         BankTransaction.objects.filter(bank_account=bank_account, date__lte=statement_date)
+        .exclude(pk__in=merged_out)
         .select_related("statement")
         .order_by("date", "id")
     )
-    entries_on_statement = {tx.entry_id for tx in on_statement if tx.entry_id}
+    entries_on_statement = {tx.entry_id for tx in on_statement if tx.entry_id} | carried
     ledger = money.ZERO
     counted: set[int] = set()
     items: list[Item] = []

@@ -393,10 +393,13 @@ def book_waiting(*, company: Company, transactions: list[BankTransaction], by: A
             )
         )
     posted = bank_entries_post(company=company, entries=entries, by=by)
+    # posted in date order, which is not always the file's: each entry finds its transaction
+    tx_of = {id(entry): tx for entry, tx in zip(entries, transactions, strict=True)}
     first_lines = [ids[0] for _, ids in posted]
     entry_of = dict(Line.objects.filter(pk__in=first_lines).values_list("pk", "entry_id"))
-    for tx, line_id in zip(transactions, first_lines, strict=True):
-        tx.entry_id = entry_of[line_id]
+    for entry, ids in posted:
+        tx = tx_of[id(entry)]
+        tx.entry_id = entry_of[ids[0]]
         tx.status = TransactionStatus.WAITING
     BankTransaction.objects.bulk_update(transactions, ["entry", "status"], batch_size=1000)
 

@@ -60,6 +60,9 @@ def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     from tenue.cli import bank_rules  # tenue bank rules | rule-add | rules-apply
 
     bank_rules.register(bsub, fmt)
+    from tenue.cli import bank_merge  # tenue bank merge
+
+    bank_merge.register(bsub, fmt)
 
 
 def _company(slug: str) -> Any:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, ProtectedError, Q
 
 from tenue.core import entries as core
 from tenue.core import money, pcg
@@ -353,7 +353,19 @@ def _place_late_entry(
 def entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
     """Post one entry: checked, numbered, saved. Refused (with problems) if anything is wrong."""
     require(by, Action.POST, company)
-    resolver = _Resolver(company, only=[entry])
+    return _post_one(company, entry, by, _Resolver(company, only=[entry]))
+
+
+def bank_entry_post(*, company: Company, entry: core.Entry, by: Any = None) -> Entry:
+    """The bank app's path for one entry naming a managed account, numbered as `entry_post`
+    numbers (a late entry takes its place in date order): the merge assistant carries a
+    historical balance onto a managed account and puts back the entries it took out."""
+    require(by, Action.POST, company)
+    resolver = _Resolver(company, only=[entry], managed_accounts_allowed=True)
+    return _post_one(company, entry, by, resolver)
+
+
+def _post_one(company: Company, entry: core.Entry, by: Any, resolver: _Resolver) -> Entry:
     problems = resolver.problems(entry)
     if problems:
         raise Refused(problems)
@@ -776,6 +788,142 @@ def entry_reverse(*, entry: Entry, on: date, label: str | None = None, by: Any =
         row.reversal_of = entry
         row.save(update_fields=["reversal_of"])
     return row
+
+
+def bank_entries_remove(*, entries: Sequence[Entry], by: Any = None) -> int:
+    """The bank app's removal of entries on its managed accounts: the duplicates the merge
+    assistant takes out, and the balance it carried when the merge is undone. Only posted
+    entries go (not validated, not lettered, not reversed, in an open period), each with a line
+    on a managed account; the entries after them in their journal and fiscal year move down, so
+    numbering stays continuous and chronological. Validated entries never move: a removal that
+    would move one is refused. Returns the number of entries removed."""
+    if not entries:
+        return 0
+    company = entries[0].company
+    require(by, Action.POST, company)
+    ids = {e.pk for e in entries}
+    with transaction.atomic():
+        rows = list(
+            Entry.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("journal", "fiscal_year")
+            .order_by("journal_id", "number")
+        )
+        problems = _removal_problems(company, ids, rows)
+        if problems:
+            raise Refused(problems)
+        books: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+        for row in rows:
+            books[(row.journal_id, row.fiscal_year_id)].append(row)
+        sequences = {
+            key: _lock_sequence(removed[0].journal, removed[0].fiscal_year)
+            for key, removed in books.items()
+        }
+        try:
+            Entry.objects.filter(pk__in=ids).delete()
+        except ProtectedError as exc:
+            held = ", ".join(sorted({type(o)._meta.verbose_name for o in exc.protected_objects}))
+            raise Refused(
+                [Problem(f"écriture liée à d'autres données ({held}) : non retirée", "entry")]
+            ) from None
+        for key, removed in books.items():
+            _close_numbering(key, [r.number for r in removed], sequences[key])
+            audit.record(
+                by=by,
+                action="bank_entries_remove",
+                company=company,
+                journal=removed[0].journal.code,
+                numbers=",".join(str(r.number) for r in removed),
+            )
+    return len(rows)
+
+
+def _removal_problems(company: Company, ids: set[int], rows: Sequence[Entry]) -> list[Problem]:
+    problems = []
+    if len(rows) != len(ids) or any(row.company_id != company.pk for row in rows):
+        problems.append(Problem("écriture introuvable dans le dossier", "entry"))
+    on_managed = set(
+        Line.objects.filter(entry_id__in=ids, account__managed=True).values_list(
+            "entry_id", flat=True
+        )
+    )
+    lettered = set(
+        Line.objects.filter(entry_id__in=ids, lettering__isnull=False).values_list(
+            "entry_id", flat=True
+        )
+    )
+    reversed_ = set(
+        Entry.objects.filter(reversal_of_id__in=ids).values_list("reversal_of_id", flat=True)
+    )
+    for row in rows:
+        year = row.fiscal_year
+        if row.status != EntryStatus.POSTED:
+            problems.append(
+                Problem(f"écriture {row} validée : elle ne peut plus être retirée", "status")
+            )
+        if row.pk not in on_managed:
+            problems.append(
+                Problem(f"écriture {row} : aucune ligne sur un compte bancaire géré", "account")
+            )
+        if row.pk in lettered:
+            problems.append(Problem(f"écriture {row} lettrée : délettrez-la d'abord", "lettering"))
+        if row.pk in reversed_ or row.reversal_of_id is not None:
+            problems.append(Problem(f"écriture {row} liée à une contre-passation", "entry"))
+        if year.status != FiscalYearStatus.OPEN:
+            problems.append(Problem(f"écriture {row} : l'exercice {year} est clôturé", "date"))
+        elif year.locked_until and row.date <= year.locked_until:
+            problems.append(
+                Problem(
+                    f"écriture {row} : la période est clôturée jusqu'au "
+                    f"{year.locked_until:%d/%m/%Y}",
+                    "date",
+                )
+            )
+    firsts: dict[tuple[int, int], Entry] = {}
+    for row in rows:
+        firsts.setdefault((row.journal_id, row.fiscal_year_id), row)
+    for (journal_id, year_id), first in firsts.items():
+        moving = (
+            Entry.objects.filter(
+                journal_id=journal_id,
+                fiscal_year_id=year_id,
+                number__gt=first.number,
+                status=EntryStatus.VALIDATED,
+            )
+            .exclude(pk__in=ids)
+            .order_by("number")
+            .first()
+        )
+        if moving is not None:
+            problems.append(
+                Problem(
+                    f"le journal {first.journal.code} a des écritures validées après le "
+                    f"n° {first.number} (n° {moving.number} du {moving.date:%d/%m/%Y}) : "
+                    "retirer celle-ci changerait leur numéro",
+                    "status",
+                )
+            )
+    return problems
+
+
+def _close_numbering(book: tuple[int, int], removed: list[int], sequence: JournalSequence) -> None:
+    """Close the gaps removed entries left: each entry after them moves down by as many numbers
+    as were removed before it; the sequence then ends at the last entry left."""
+    journal_id, year_id = book
+    same_book = Entry.objects.filter(journal_id=journal_id, fiscal_year_id=year_id)
+    removed = sorted(removed)
+    bounds = zip(removed, [*removed[1:], None], strict=True)
+    for shift, (low, high) in enumerate(bounds, start=1):
+        segment = same_book.filter(number__gt=low)
+        if high is not None:
+            segment = segment.filter(number__lt=high)
+        # Two steps, since a unique constraint is checked row by row during one UPDATE.
+        if segment.update(number=F("number") + _SHIFT):
+            same_book.filter(number__gte=_SHIFT).update(number=F("number") - _SHIFT - shift)
+    last = same_book.order_by("-number").values("number", "date").first()
+    sequence.last_number = last["number"] if last else 0
+    sequence.last_date = last["date"] if last else None
+    sequence.save(update_fields=["last_number", "last_date"])
 
 
 # --- lettrage -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tenue.web import analytics, assets, bank, closing, review, statements, vat, views
+from tenue.web.bank_merge import bank_merge
 
 app_name = "web"
 
@@ -53,6 +54,7 @@ urlpatterns = [
         bank.reconciliation_pdf,
         name="bank_reconciliation_pdf",
     ),
+    path("dossiers/<slug:slug>/banque/fusion/", bank_merge, name="bank_merge"),
     path("dossiers/<slug:slug>/pieces-manquantes/", bank.missing, name="missing_documents"),
     path("dossiers/<slug:slug>/immobilisations/", assets.fixed_assets, name="assets"),
     path(
