@@ -16,7 +16,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenue.settings")
 
-QUEUES = {"read_documents": "documents", "import_file": "imports"}
+QUEUES = {"read_documents": "documents", "import_file": "imports", "bank_sync": "imports"}
 DEFAULT_QUEUE = "default"
 
 app = Celery("tenue")

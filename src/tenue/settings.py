@@ -172,6 +172,9 @@ X_FRAME_OPTIONS = "DENY"
 TENUE_PAGE_SIZE = int(os.environ.get("TENUE_PAGE_SIZE", "100"))
 TENUE_MAIL_DOMAIN = os.environ.get("TENUE_MAIL_DOMAIN", "collecte.tenue.local")
 TENUE_TASKS_EAGER = os.environ.get("TENUE_TASKS_EAGER", "0") == "1"
+# Bank connections through GoCardless Bank Account Data (tenue.bank.connections): its secrets
+TENUE_GOCARDLESS_SECRET_ID = os.environ.get("TENUE_GOCARDLESS_SECRET_ID", "")
+TENUE_GOCARDLESS_SECRET_KEY = os.environ.get("TENUE_GOCARDLESS_SECRET_KEY", "")
 # A document is read (e-invoice, PDF text, OCR) and its entry proposed as soon as it arrives.
 TENUE_READ_ON_ARRIVAL = os.environ.get("TENUE_READ_ON_ARRIVAL", "1") == "1"
 TENUE_UPLOAD_MAX_BYTES = int(os.environ.get("TENUE_UPLOAD_MAX_BYTES", str(2 * 1024**3)))

@@ -6,6 +6,7 @@ class BankConfig(AppConfig):
     verbose_name = "Banque"
 
     def ready(self) -> None:
+        from tenue.bank import connections  # noqa: F401 - registers the bank_sync task
         from tenue.bank.closing import banks_reconciled
         from tenue.ledger.closing import register_check
 

@@ -245,6 +245,8 @@ class BankReconciliation(models.Model):
 
 
 # Bank rules and what they learn from live in their own module (see its docstring).
+from tenue.bank.connection_models import BankConnection as BankConnection  # noqa: E402
+from tenue.bank.connection_models import ConnectionStatus as ConnectionStatus  # noqa: E402
 from tenue.bank.merge_models import *  # noqa: E402, F403  (merges of a historical 512, bank.merge)
 from tenue.bank.rule_models import BankCorrection as BankCorrection  # noqa: E402
 from tenue.bank.rule_models import BankRule as BankRule  # noqa: E402

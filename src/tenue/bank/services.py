@@ -34,7 +34,7 @@ from tenue.bank.models import (
     WaitingAccount,
 )
 from tenue.core import entries as core
-from tenue.core.bank import BankLine, Statement
+from tenue.core.bank import BankLine, Statement, StatementFile
 from tenue.core.problems import Problem, Refused, Severity, Source, errors
 from tenue.firms import audit
 from tenue.firms.models import Company
@@ -156,6 +156,22 @@ def statement_import(
     path = Path(path)
     name = name or path.name
     read = read_statement(path, name=name, layout=layout)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return statements_import(company=company, read=read, digest=digest, iban=iban, by=by)
+
+
+def statements_import(
+    *,
+    company: Company,
+    read: StatementFile,
+    digest: str,
+    iban: str | None = None,
+    by: Any = None,
+) -> StatementImportResult:
+    """Import statements already read (a file, or a pull from a bank connection), all or
+    nothing: refused with the reader's errors, else every new movement is booked."""
+    require(by, Action.POST, company)
+    name = read.name
     problems = errors(read.problems)
     if not read.statements and not problems:
         problems = [Problem("aucun relevé dans le fichier", None, Source(name))]
@@ -167,7 +183,6 @@ def statement_import(
         notes=list(read.notes),
         warnings=[p for p in read.problems if p.severity is Severity.WARNING],
     )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction.atomic():
         for statement in read.statements:
             bank_account = _account_for(company, statement, iban, name, result, by)

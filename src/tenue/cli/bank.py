@@ -40,6 +40,13 @@ def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     )
     fmt(match)
     match.set_defaults(func=cmd_match)
+    conns = bsub.add_parser("connections", help="connexions bancaires et fin des consentements")
+    conns.add_argument("--dossier", required=True)
+    conns.set_defaults(func=cmd_connections)
+    sync = bsub.add_parser("sync", help="relever les comptes connectés (tâche)")
+    sync.add_argument("--dossier", required=True)
+    sync.add_argument("--until", help="jusqu'au AAAA-MM-JJ (défaut : aujourd'hui)")
+    sync.set_defaults(func=cmd_sync)
     missing = bsub.add_parser("missing", help="pièces manquantes du dossier")
     missing.add_argument("--dossier", required=True)
     missing.add_argument(
@@ -303,3 +310,51 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         if saved:
             print(f"État enregistré (n° {saved.pk})")
     return 0 if report.balanced else 1
+
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tenue.bank.connections import connection_warnings
+    from tenue.bank.models import BankConnection
+
+    rows = list(
+        BankConnection.objects.filter(company=_company(args.dossier)).select_related("bank_account")
+    )
+    for c in rows:
+        until = f"{c.expires_on:%d/%m/%Y}" if c.expires_on else "?"
+        synced = f"{c.synced_until:%d/%m/%Y}" if c.synced_until else "jamais"
+        print(
+            f"{c.bank_account.iban:<34} {c.institution or c.provider:<20} "
+            f"{c.get_status_display():<20} consentement jusqu'au {until}, relevé : {synced}"
+        )
+    for problem in connection_warnings(connections=rows, today=date.today()):
+        print(f"  ! {problem}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Each active connection pulled here and now (the web and the scheduler submit the same
+    work as the `bank_sync` task)."""
+    from datetime import date
+
+    from tenue.bank.connections import connection_sync
+    from tenue.bank.models import BankConnection, ConnectionStatus
+    from tenue.core.problems import Refused
+
+    until = date.fromisoformat(args.until) if args.until else date.today()
+    code = 0
+    for connection in BankConnection.objects.filter(
+        company=_company(args.dossier), status=ConnectionStatus.ACTIVE
+    ).select_related("bank_account", "company"):
+        try:
+            result = connection_sync(connection=connection, until=until)
+        except Refused as refused:
+            code = 1
+            print(f"{connection.bank_account.iban} : " + " ; ".join(map(str, refused.problems)))
+            continue
+        print(
+            f"{connection.bank_account.iban} : {result.added} mouvement(s) ajouté(s), "
+            f"{result.skipped} déjà connu(s)"
+        )
+    return code

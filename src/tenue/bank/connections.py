@@ -1,0 +1,153 @@
+"""Bank connections: linking a bank account to an aggregator's account, pulling its movements
+as a task, and warning before the account holder's consent expires.
+
+The pull (`connection_sync`) asks the aggregator for the booked movements from a week before
+the last day already pulled (an overlap on purpose: movements already known are skipped by the
+import's dedupe on the bank's own id) to `until`, and imports them as a statement would be
+(`services.statements_import`: all or nothing, rules and matching included). It runs as the
+task `bank_sync` (`tenue.tasks`): in-process by default, on a Celery worker at scale; running it
+twice changes nothing the second time. The aggregator's secrets come from the settings
+(`TENUE_GOCARDLESS_SECRET_ID`, `TENUE_GOCARDLESS_SECRET_KEY`), never from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from tenue import tasks
+from tenue.bank.models import BankAccount, BankConnection, ConnectionStatus
+from tenue.bank.services import StatementImportResult, statements_import
+from tenue.bank_connectors.base import (
+    Connector,
+    ConnectorError,
+    Consent,
+    ConsentStatus,
+    renewal_warnings,
+)
+from tenue.bank_connectors.sync import fetch_statement
+from tenue.core.problems import Problem, Refused
+from tenue.firms import audit
+from tenue.firms.permissions import Action, require
+
+OVERLAP = dt.timedelta(days=7)
+FIRST_PULL = dt.timedelta(days=90)
+
+
+def connection_create(
+    *,
+    bank_account: BankAccount,
+    consent_id: str,
+    remote_account_id: str,
+    expires_on: dt.date | None,
+    institution: str = "",
+    provider: str = "gocardless",
+    by: Any = None,
+) -> BankConnection:
+    require(by, Action.MANAGE, bank_account.company)
+    with transaction.atomic():
+        connection = BankConnection.objects.create(
+            company=bank_account.company,
+            bank_account=bank_account,
+            provider=provider,
+            institution=institution[:100],
+            consent_id=consent_id[:100],
+            remote_account_id=remote_account_id[:100],
+            expires_on=expires_on,
+        )
+        audit.record(
+            by=by, action="bank_connection_create", company=bank_account.company, obj=connection
+        )
+    return connection
+
+
+def connector_for(connection: BankConnection) -> Connector:
+    """The aggregator's client for a connection, its secrets read from the settings."""
+    if connection.provider != "gocardless":
+        raise Refused([Problem(f"agrégateur inconnu : {connection.provider}", "provider")])
+    from tenue.bank_connectors.gocardless import GoCardlessConnector
+    from tenue.bank_connectors.http import UrllibTransport
+
+    secret_id = getattr(settings, "TENUE_GOCARDLESS_SECRET_ID", "")
+    secret_key = getattr(settings, "TENUE_GOCARDLESS_SECRET_KEY", "")
+    if not (secret_id and secret_key):
+        raise Refused(
+            [
+                Problem(
+                    "connexion bancaire non configurée : TENUE_GOCARDLESS_SECRET_ID et "
+                    "TENUE_GOCARDLESS_SECRET_KEY manquent dans l'environnement",
+                    "provider",
+                )
+            ]
+        )
+    return GoCardlessConnector(
+        secret_id=secret_id, secret_key=secret_key, transport=UrllibTransport()
+    )
+
+
+def connection_sync(
+    *,
+    connection: BankConnection,
+    until: dt.date,
+    connector: Connector | None = None,
+    by: Any = None,
+) -> StatementImportResult:
+    """Pull the connection's movements up to `until` and import them (see the module)."""
+    company = connection.company
+    require(by, Action.POST, company)
+    if connection.status != ConnectionStatus.ACTIVE:
+        raise Refused(
+            [Problem(f"connexion {connection.get_status_display()} : renouvelez-la", "status")]
+        )
+    if connection.expires_on is not None and connection.expires_on < until:
+        until = connection.expires_on
+    since = connection.synced_until - OVERLAP if connection.synced_until else until - FIRST_PULL
+    client = connector or connector_for(connection)
+    try:
+        read = fetch_statement(client, connection.remote_account_id, since, until)
+    except ConnectorError as error:
+        raise Refused([Problem(error.message, "connexion")]) from error
+    digest = hashlib.sha256(f"{connection.pk}:{since}:{until}".encode()).hexdigest()
+    with transaction.atomic():
+        result = statements_import(
+            company=company, read=read, digest=digest, iban=connection.bank_account.iban, by=by
+        )
+        connection.synced_until = until
+        connection.save(update_fields=["synced_until"])
+    return result
+
+
+def connection_warnings(*, connections: list[BankConnection], today: dt.date) -> list[Problem]:
+    """French warnings for consents about to expire (14 days before) or expired."""
+    consents = [
+        Consent(
+            id=c.consent_id,
+            institution_id=c.institution,
+            status=ConsentStatus.ACTIVE
+            if c.status == ConnectionStatus.ACTIVE
+            else ConsentStatus.EXPIRED,
+            expires_on=c.expires_on,
+            institution_name=c.institution or c.bank_account.label,
+        )
+        for c in connections
+        if c.expires_on is not None
+    ]
+    return renewal_warnings(consents, today)
+
+
+@tasks.task("bank_sync")
+def bank_sync(*, progress: Any, connection_id: int, until: str | None = None) -> dict[str, Any]:
+    connection = BankConnection.objects.select_related("bank_account", "company").get(
+        pk=connection_id
+    )
+    progress("relevé", 0, 1)
+    result = connection_sync(
+        connection=connection,
+        until=dt.date.fromisoformat(until) if until else dt.date.today(),
+    )
+    progress("relevé", 1, 1)
+    return {"added": result.added, "skipped": result.skipped, "notes": result.notes}
