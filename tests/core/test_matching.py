@@ -12,12 +12,16 @@ import pytest
 
 from tenue.core.bank import BankLine
 from tenue.core.matching import (
+    DEFAULT_LIMITS,
     Allocation,
     Kind,
     Limits,
     OpenItem,
+    OpenItems,
     Proposal,
     Side,
+    _Budget,
+    _subset_sums,
     check_proposal,
     compact_reference,
     normalize_name,
@@ -325,3 +329,254 @@ def test_an_unbalanced_proposal_is_refused():
     assert len(problems) == 1 and "déséquilibrée" in problems[0].message
     too_much = Proposal(Kind.PARTIAL, (Allocation(invoice, Decimal("-110.00")),), Decimal(0), 1, ())
     assert any("affectés" in p.message for p in check_proposal(too_much, movement("-110.00")))
+
+
+# --- names, references and sureness (issue 6) -------------------------------------------------
+
+
+def test_civilities_and_the_order_of_words_do_not_hide_a_person():
+    assert normalize_name("M. ou Mme Julien Martin") == "JULIEN MARTIN"
+    assert normalize_name("Cabinet d'architecture Rivière") == "CABINET ARCHITECTURE RIVIERE"
+    client = item("c", "1145.00", party="CMAR", name="M. Julien Martin", side=Side.CUSTOMER)
+    found = propose(movement("1145.00", "VIR RECU MR MARTIN JULIEN TRAVAUX"), [client])
+    assert "nom M. Julien Martin reconnu" in found.proposals[0].reason
+
+
+def construction(name: str, n: int, amount: str = "-500.00") -> OpenItem:
+    return item(f"{name[:3]}{n}", amount, party=f"F{name}", name=f"Construction {name}")
+
+
+def test_a_word_many_third_parties_share_designates_none_of_them():
+    items = [construction(x, 1) for x in ("Blanc", "Morin", "Dupuy", "Roche")]
+    by_counterparty = propose(movement("-500.00", "VIR", counterparty="CONSTRUCTION MORIN"), items)
+    names = {p.allocations[0].item.party_name: p.reason for p in by_counterparty.proposals}
+    assert "nom Construction Morin reconnu" in names["Construction Morin"]
+    assert "nom" not in names["Construction Blanc"]  # 80 % by token_set_ratio before
+    by_label = propose(movement("-500.00", "VIREMENT EMIS DUMAS CONSTRUCTION"), items)
+    assert all("nom" not in p.reason for p in by_label.proposals)  # 83 % with « Dupuy »
+
+
+@pytest.mark.parametrize(
+    ("label", "found"),
+    [
+        ("FACTURE 2025-0042", True),  # without its prefix, as a word of its own
+        ("REGLT FACT N° 2025 0042", False),  # cut in two words
+        ("FACT 42", False),  # too short to stand alone
+        ("VIR AV2025-0042", False),  # another reference with the same digits
+    ],
+)
+def test_a_reference_may_be_found_without_its_letters_in_front(label, found):
+    best = propose(movement("-80.00", label), [item("1", "-80.00", "F2025-0042")]).proposals[0]
+    assert ("référence F2025-0042 dans le libellé" in best.reason) is found
+
+
+def test_the_name_is_sure_with_the_only_item_of_that_amount():
+    invoice = item("1", "-80.00", "F-1", day="2025-03-01")
+    line = movement("-80.00", "PRLV DURAND", day="2025-03-20")
+    sure = propose(line, [invoice, item("2", "-90.00", "F-2")]).proposals[0]
+    assert sure.score == 90  # 55 + 20 + 15
+    assert (
+        sure.reason
+        == "même montant, nom Durand SA reconnu, seule pièce ouverte de ce tiers à ce montant"
+    )
+    # the next month's invoice of the same amount, booked already, is no rival …
+    later = item("3", "-80.00", "F-3", day="2025-04-01")
+    assert propose(line, [invoice, later]).proposals[0].score == 90
+    # … one of the same month is
+    twin = item("4", "-80.00", "F-4", day="2025-03-02")
+    assert [p.score for p in propose(line, [invoice, twin]).proposals] == [60, 60]
+    # a weak name is never enough, nor an amount with bank fees
+    weak = propose(movement("-80.00", "PRLV DURANT"), [invoice]).proposals[0]
+    assert weak.score == 65
+    assert propose(movement("-81.00", "PRLV DURAND"), [invoice]).proposals[0].score < 90
+
+
+def test_all_the_open_items_of_a_month_paid_together_are_sure():
+    items = [
+        item("j1", "-120.00", "FA1", day="2025-01-05"),
+        item("j2", "-230.50", "FA2", day="2025-01-20"),
+        item("f1", "-99.00", "FA3", day="2025-02-03"),
+    ]
+    found = propose(movement("-350.50", "VIR SEPA EMIS RELEVE JANVIER DURAND"), items)
+    best = found.proposals[0]
+    assert best.item_ids == ("j1", "j2") and best.score == 100  # 50 + 20 + 40
+    assert "toutes les pièces ouvertes de ce tiers au 31/01/2025" in best.reason
+    everything = propose(movement("-449.50", "VIR DURAND"), items).proposals[0]
+    assert everything.reason.endswith("toutes les pièces ouvertes de ce tiers")
+    # the same items without the month's other one are a coincidence of amounts at most
+    extra = item("j3", "-10.00", "FA4", day="2025-01-25")
+    assert propose(movement("-350.50", "VIR DURAND"), [*items, extra]).proposals[0].score == 70
+
+
+def test_several_items_that_need_bank_fees_are_not_sure_without_their_references():
+    items = [
+        item("a", "-300.00", "F-10", ibans=(DURAND_IBAN,)),
+        item("b", "-200.00", "F-11", ibans=(DURAND_IBAN,)),
+        item("c", "-50.00", "F-12", ibans=(DURAND_IBAN,)),
+    ]
+    line = movement("-501.50", "VIR DURAND", counterparty_iban=DURAND_IBAN)  # + 1,50 of fees
+    grouped = propose(line, items).proposals[0]
+    assert grouped.kind is Kind.GROUPED and grouped.fees == Decimal("1.50")
+    assert grouped.score == 80  # 50 − 10 + 35 + 20 = 95, capped
+    cited = propose(replace(line, label="VIR DURAND F-10 F-11"), items).proposals[0]
+    assert cited.score == 100
+
+
+# --- the index gives what the scan gives (issue 6) ----------------------------------------------
+
+SURNAMES = ["Durand", "Dupont", "Morin", "Blanc", "Dupuy", "Roche", "Martin", "Bernard", "Petit"]
+TRADES = ["Construction", "Hôtel", "Cabinet d'architecture", "Transports", ""]
+
+
+def random_dossier(rng: random.Random, parties: int, per_party: int) -> list[OpenItem]:
+    items = []
+    number = 0
+    for p in range(parties):
+        person = rng.random() < 0.3
+        surname = rng.choice(SURNAMES)
+        if person:
+            name = f"{rng.choice(['M.', 'Mme'])} {rng.choice(['Jean', 'Claire'])} {surname}"
+        else:
+            name = f"{rng.choice(TRADES)} {surname} {rng.choice(['SARL', 'SAS', ''])}".strip()
+        side = rng.choice([Side.CUSTOMER, Side.SUPPLIER])
+        sign = 1 if side is Side.CUSTOMER else -1
+        ibans = (f"FR76300060000{p:014d}",) if rng.random() < 0.5 else ()
+        for _ in range(rng.randint(1, per_party)):
+            number += 1
+            ref = rng.choice([f"F2025-{number:04d}", f"FA{number:06d}", f"2025/{number}", ""])
+            cents = rng.choice([rng.randint(1000, 500000), rng.randint(1, 40) * 5000])
+            note = -1 if rng.random() < 0.08 else 1
+            day = date(2025, 1, 1) + timedelta(days=rng.randint(0, 150))
+            items.append(
+                item(
+                    f"i{number:04d}",
+                    str(Decimal(sign * note * cents) / 100),
+                    ref,
+                    party=f"P{p:02d}",
+                    name=name,
+                    side=side,
+                    day=day.isoformat(),
+                    ibans=ibans,
+                )
+            )
+    return items
+
+
+def random_movement(rng: random.Random, items: list[OpenItem]) -> BankLine:
+    """A payment of one item, of several of one third party, part of one, with fees, or
+    noise; its reference, name and IBAN written (or not) as banks do."""
+    chosen = [rng.choice(items)]
+    own = [i for i in items if i.party_key == chosen[0].party_key]
+    kind = rng.choice(["exact", "exact", "grouped", "partial", "fees", "noise"])
+    if kind == "grouped" and len(own) > 1:
+        chosen = rng.sample(own, rng.randint(2, min(4, len(own))))
+    amount = sum((i.amount for i in chosen), Decimal(0))
+    if kind == "partial":
+        amount = (amount / 3).quantize(Decimal("0.01"))
+    elif kind == "fees":
+        amount -= Decimal("1.50") if amount > 0 else Decimal("-1.50")
+    elif kind == "noise":
+        amount = Decimal(rng.randint(-90000, 90000) or 1) / 100
+    if amount == 0:
+        amount = Decimal("1.00")
+    name = normalize_name(chosen[0].party_name)
+    words = name.split()
+    shown = rng.choice([name, " ".join(reversed(words)), name[:12], "MR " + name, ""])
+    refs = [r for i in chosen for r in i.references]
+    motif = " ".join(
+        rng.choice([r, r.replace("-", " "), r.lstrip("FA"), r.lower()]) for r in refs[:3]
+    )
+    label = rng.choice(["VIR SEPA RECU /DE {n} /MOTIF {m}", "PRLV {n} {m}", "VIR {m}", "CB {n}"])
+    iban = chosen[0].party_ibans[0] if chosen[0].party_ibans and rng.random() < 0.4 else ""
+    counterparty = shown if rng.random() < 0.4 else ""
+    return movement(
+        str(amount),
+        label.format(n=shown, m=motif if rng.random() < 0.6 else ""),
+        day=(date(2025, 2, 1) + timedelta(days=rng.randint(0, 150))).isoformat(),
+        counterparty=counterparty,
+        counterparty_iban=iban,
+        reference=rng.choice(["", "NOTPROVIDED", refs[0] if refs else ""]),
+    )
+
+
+def test_the_index_proposes_what_the_scan_proposes():
+    rng = random.Random(2025)
+    items = random_dossier(rng, parties=30, per_party=12)
+    index = OpenItems(items)
+    assert len(index) == len(items) and list(index) == sorted(items, key=lambda i: i.id)
+    tight = Limits(max_steps=300, max_party_steps=120, fee_amount=Decimal("2.00"))
+    proposed = 0
+    for n in range(400):
+        line = random_movement(rng, items)
+        limits = tight if n % 5 == 0 else DEFAULT_LIMITS
+        scanned = propose(line, items, limits)
+        assert propose(line, index, limits) == scanned, line
+        proposed += bool(scanned.proposals)
+        if n % 3 == 0 and scanned.proposals:  # settle the best proposal, as the app does
+            for a in scanned.proposals[0].allocations:
+                rest = a.item.amount - a.amount
+                items = [i for i in items if i.id != a.item.id]
+                if rest:
+                    items.append(replace(a.item, amount=rest))
+                    index.add(replace(a.item, amount=rest))
+                else:
+                    index.remove(a.item.id)
+        if n % 50 == 49:  # a newly booked invoice of a new third party
+            new = item(f"n{n}", "-321.00", f"NEW-{n}", party=f"N{n}", name=f"Hôtel Morin {n}")
+            items.append(new)
+            index.add(new)
+    assert proposed > 250 and list(index) == sorted(items, key=lambda i: i.id)
+
+
+def plain_subset_sums(amounts, low, high, max_items, max_found, steps):  # type: ignore[no-untyped-def]
+    """What `_subset_sums` finds, looked for one index, one step at a time: (found, steps
+    used, cut short)."""
+    n = len(amounts)
+    found: list[tuple[int, ...]] = []
+    chosen: list[int] = []
+    used = 0
+    cut = False
+
+    def walk(start: int, total: int, size: int) -> None:
+        nonlocal used, cut
+        need = size - len(chosen)
+        for i in range(start, n - need + 1):
+            if len(found) >= max_found or cut:
+                return
+            if used >= steps:
+                cut = True
+                return
+            used += 1
+            reached = total + amounts[i]
+            if need == 1:
+                if low <= reached <= high:
+                    found.append((*chosen, i))
+                continue
+            rest = sorted(amounts[i + 1 :])
+            k = need - 1
+            if reached + sum(rest[-k:]) < low or reached + sum(rest[:k]) > high:
+                continue
+            chosen.append(i)
+            walk(i + 1, reached, size)
+            chosen.pop()
+
+    for size in range(2, min(max_items, n) + 1):
+        walk(0, 0, size)
+        if len(found) >= max_found or cut:
+            break
+    return found, used, cut
+
+
+def test_the_subset_search_finds_and_counts_as_a_plain_loop():
+    rng = random.Random(6)
+    for _ in range(3000):
+        amounts = [
+            rng.choice([-1, 1, 1, 1]) * rng.randint(1, 40) * rng.choice([1, 5, 100])
+            for _ in range(rng.randint(0, 13))
+        ]
+        target = sum(rng.sample(amounts, min(len(amounts), rng.randint(2, 4))))
+        args = (target, target + rng.choice([0, 0, 5, 50]), rng.randint(2, 6), rng.randint(1, 8))
+        steps = rng.choice([3, 20, 50, 200, 1500, 10**6])
+        budget = _Budget(steps, float("inf"))
+        found = _subset_sums(amounts, *args, budget)
+        assert (found, budget.used, budget.truncated) == plain_subset_sums(amounts, *args, steps)
