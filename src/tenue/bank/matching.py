@@ -53,6 +53,7 @@ from tenue.core.matching import (
     DEFAULT_LIMITS,
     Limits,
     OpenItem,
+    OpenItems,
     Proposal,
     Side,
     check_proposal,
@@ -227,7 +228,7 @@ def waiting_proposals(
     *, company: Company, limits: Limits = DEFAULT_LIMITS
 ) -> list[tuple[BankTransaction, list[Proposal]]]:
     """Every waiting transaction of the dossier with its proposals (open items read once)."""
-    items = open_items(company=company)
+    items = OpenItems(open_items(company=company))
     return [
         (tx, list(propose(movement_of(tx), items, limits).proposals)) for tx in _waiting(company)
     ]
@@ -456,8 +457,9 @@ def match_auto(
     if not waiting:
         return report
     opened = _open_items(company)
+    index = OpenItems(o.item for o in opened)  # built once, kept current after each match
     for tx in waiting:
-        proposals = list(propose(movement_of(tx), [o.item for o in opened], limits).proposals)
+        proposals = list(propose(movement_of(tx), index, limits).proposals)
         if not proposals or proposals[0].score < threshold:
             report.proposed.append((tx, proposals))
             continue
@@ -469,6 +471,11 @@ def match_auto(
             continue
         report.applied.append((tx, best))
         touched = {_party_of(a.item.party_key)[1] for a in best.allocations}
+        for gone in (o for o in opened if o.aux_number in touched):
+            index.remove(gone.item.id)
         opened = [o for o in opened if o.aux_number not in touched]
-        opened += _open_items(company, touched)
+        fresh = _open_items(company, touched)
+        for found in fresh:
+            index.add(found.item)
+        opened += fresh
     return report
