@@ -11,13 +11,13 @@ import pytest
 from tenue import tasks
 from tenue.bank import connections
 from tenue.bank.connections import connection_create, connection_sync, connection_warnings
+from tenue.bank.connectors.gocardless import GoCardlessConnector
+from tenue.bank.connectors.http import RecordedTransport
 from tenue.bank.models import BankTransaction, StatementImport
 from tenue.bank.services import bank_account_create
-from tenue.bank_connectors.gocardless import GoCardlessConnector
-from tenue.bank_connectors.http import RecordedTransport
 from tenue.core.problems import Refused
 from tenue.ledger.services import fiscal_year_create
-from tests.bank_connectors.test_sync import CURRENT, RECORDED
+from tests.bank.connectors.test_sync import CURRENT, RECORDED
 
 IBAN = "FR7630004008280001093821714"  # the recorded account's
 

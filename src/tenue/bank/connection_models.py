@@ -1,4 +1,4 @@
-"""A bank account's connection through a PSD2 aggregator (see `tenue.bank_connectors`)."""
+"""A bank account's connection through a PSD2 aggregator (see `tenue.bank.connectors`)."""
 
 from __future__ import annotations
 

@@ -20,16 +20,16 @@ from django.conf import settings
 from django.db import transaction
 
 from tenue import tasks
-from tenue.bank.models import BankAccount, BankConnection, ConnectionStatus
-from tenue.bank.services import StatementImportResult, statements_import
-from tenue.bank_connectors.base import (
+from tenue.bank.connectors.base import (
     Connector,
     ConnectorError,
     Consent,
     ConsentStatus,
     renewal_warnings,
 )
-from tenue.bank_connectors.sync import fetch_statement
+from tenue.bank.connectors.sync import fetch_statement
+from tenue.bank.models import BankAccount, BankConnection, ConnectionStatus
+from tenue.bank.services import StatementImportResult, statements_import
 from tenue.core.problems import Problem, Refused
 from tenue.firms import audit
 from tenue.firms.permissions import Action, require
@@ -69,8 +69,8 @@ def connector_for(connection: BankConnection) -> Connector:
     """The aggregator's client for a connection, its secrets read from the settings."""
     if connection.provider != "gocardless":
         raise Refused([Problem(f"agrégateur inconnu : {connection.provider}", "provider")])
-    from tenue.bank_connectors.gocardless import GoCardlessConnector
-    from tenue.bank_connectors.http import UrllibTransport
+    from tenue.bank.connectors.gocardless import GoCardlessConnector
+    from tenue.bank.connectors.http import UrllibTransport
 
     secret_id = getattr(settings, "TENUE_GOCARDLESS_SECRET_ID", "")
     secret_key = getattr(settings, "TENUE_GOCARDLESS_SECRET_KEY", "")

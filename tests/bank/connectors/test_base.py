@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tenue.bank_connectors.base import (
+from tenue.bank.connectors.base import (
     PSD2_CONSENT_DAYS,
     PSD2_EXTENDED_CONSENT_DAYS,
     Consent,

@@ -1,5 +1,5 @@
 """GoCardless Bank Account Data against recorded answers written from its documentation
-(tests/bank_connectors/recorded): tokens, consents, accounts, balances, transactions, errors."""
+(tests/bank/connectors/recorded): tokens, consents, accounts, balances, transactions, errors."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tenue.bank_connectors.base import (
+from tenue.bank.connectors.base import (
     BalanceType,
     ConnectorError,
     ConsentStatus,
     RateLimited,
     renewal_warnings,
 )
-from tenue.bank_connectors.gocardless import BASE_URL, GoCardlessConnector
-from tenue.bank_connectors.http import Exchange, RecordedTransport, Response, UnexpectedRequest
+from tenue.bank.connectors.gocardless import BASE_URL, GoCardlessConnector
+from tenue.bank.connectors.http import Exchange, RecordedTransport, Response, UnexpectedRequest
 from tenue.core.problems import Refused, Severity
 
 RECORDED = Path(__file__).parent / "recorded"

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from tenue.bank_connectors.base import ConnectorError, RateLimited
-from tenue.bank_connectors.http import (
+from tenue.bank.connectors.base import ConnectorError, RateLimited
+from tenue.bank.connectors.http import (
     Exchange,
     RecordedTransport,
     Response,
@@ -144,7 +144,7 @@ def test_only_https_is_spoken():
 
 
 def test_an_oversized_answer_is_refused(monkeypatch):
-    monkeypatch.setattr("tenue.bank_connectors.http.MAX_RESPONSE_BYTES", 10)
+    monkeypatch.setattr("tenue.bank.connectors.http.MAX_RESPONSE_BYTES", 10)
 
     with pytest.raises(ConnectorError, match="trop volumineuse"):
         transport(Canned(body=b'{"balances": []}')).request("GET", URL, {})

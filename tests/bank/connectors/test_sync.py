@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tenue.bank_connectors.base import BalanceType, RemoteBalance
-from tenue.bank_connectors.gocardless import GoCardlessConnector
-from tenue.bank_connectors.http import RecordedTransport
-from tenue.bank_connectors.sync import fetch_statement
+from tenue.bank.connectors.base import BalanceType, RemoteBalance
+from tenue.bank.connectors.gocardless import GoCardlessConnector
+from tenue.bank.connectors.http import RecordedTransport
+from tenue.bank.connectors.sync import fetch_statement
 from tenue.core.bank import BankLine, Statement
 from tenue.core.problems import Problem, Refused, Severity, Source
 

@@ -76,7 +76,7 @@ from urllib.parse import quote, urlencode
 
 from stdnum import iban as stdnum_iban
 
-from tenue.bank_connectors.base import (
+from tenue.bank.connectors.base import (
     PSD2_CONSENT_DAYS,
     PSD2_EXTENDED_CONSENT_DAYS,
     BalanceType,
@@ -88,7 +88,7 @@ from tenue.bank_connectors.base import (
     RemoteBalance,
     consent_expiry,
 )
-from tenue.bank_connectors.http import Json, Transport
+from tenue.bank.connectors.http import Json, Transport
 from tenue.core import money
 from tenue.core.bank import BankLine, Statement
 from tenue.core.problems import Problem, Refused, Source

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Protocol, TypeAlias
 from urllib.parse import urlsplit
 
-from tenue.bank_connectors.base import ConnectorError, RateLimited
+from tenue.bank.connectors.base import ConnectorError, RateLimited
 
 # A JSON value as read here: floats arrive as Decimal.
 Json: TypeAlias = dict[str, "Json"] | list["Json"] | str | int | Decimal | bool | None

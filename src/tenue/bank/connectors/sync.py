@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from tenue.bank_connectors.base import BalanceType, Connector, RemoteBalance
+from tenue.bank.connectors.base import BalanceType, Connector, RemoteBalance
 from tenue.core import money
 from tenue.core.bank import BankLine, StatementFile, balance_problems
 from tenue.core.problems import Problem, Refused, Severity, Source
