@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tenue.formats import fec_check
+from tenue.formats import fec_check, fec_columnar
 from tenue.formats.fec import FecReader
 from tenue.formats.fec_columnar import check_clean
 from tenue.formats.fec_generate import generate_fec
@@ -20,9 +20,12 @@ REAL_FILES = sorted(
 
 
 def _by_line(path: Path, monkeypatch: pytest.MonkeyPatch, **options) -> fec_check.FecReport:
+    asked: list[Path] = []
     with monkeypatch.context() as patch:
-        patch.setattr(fec_check, "check_clean", lambda *args, **kwargs: None)
-        return fec_check.check_fec(path, **options)
+        patch.setattr(fec_columnar, "check_clean", lambda path, *a, **k: asked.append(path))
+        report = fec_check.check_fec(path, **options)
+    assert asked == [path]  # the columns were asked, said nothing: the lines were read
+    return report
 
 
 def _same(a: fec_check.FecReport, b: fec_check.FecReport) -> None:

@@ -38,7 +38,6 @@ from stdnum.fr import siren as stdnum_siren
 from tenue.core import money, pcg
 from tenue.core.problems import Problem, Severity, Source
 from tenue.formats.fec import FecError, FecReader, FecRecord
-from tenue.formats.fec_columnar import check_clean
 
 _NAME = re.compile(r"^(\d{9})FEC(\d{8})", re.IGNORECASE)
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
@@ -441,6 +440,8 @@ class FecChecker:
 def _clean_by_columns(report: FecReport, reader: FecReader, name_problems: list[Problem]) -> bool:
     """Fill the report of a clean file from its columns (`fec_columnar`); False when the file
     needs the line-by-line check."""
+    from tenue.formats.fec_columnar import check_clean  # Arrow, loaded only when it serves
+
     year_end = report.year_end
     verdict = check_clean(
         reader.path,
