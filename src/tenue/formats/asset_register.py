@@ -28,7 +28,14 @@ from pathlib import Path
 from tenue.core import depreciation as dep
 from tenue.core import money
 from tenue.core.problems import Problem, Source
-from tenue.formats.spreadsheet_entries import Cell, Column, cell_amount, cell_text, read_table
+from tenue.formats.spreadsheet_entries import (
+    Cell,
+    Column,
+    cell_amount,
+    cell_text,
+    read_table,
+    template_workbook,
+)
 
 REGISTER_LAYOUT: tuple[Column, ...] = (
     Column("account", "Compte", ("compte d'immobilisation", "n° compte", "compte general")),
@@ -188,52 +195,29 @@ def template_csv() -> str:
 
 def template_xlsx() -> bytes:
     """The XLSX template: the same rows with real dates and numbers, and a sheet of help."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Immobilisations"
-    sheet.append([column.title for column in REGISTER_LAYOUT])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for (
-        account,
-        label,
-        acquired,
-        in_service,
-        value,
-        residual,
-        method,
-        years,
-        prior,
-    ) in _TEMPLATE_ROWS:
-        sheet.append(
-            [
-                account,
-                label,
-                acquired,
-                in_service,
-                money.parse(value),
-                money.parse(residual) if residual else None,
-                method,
-                years,
-                money.parse(prior) if prior else None,
-            ]
+    rows = [
+        [
+            account,
+            label,
+            acquired,
+            in_service,
+            money.parse(value),
+            money.parse(residual) if residual else None,
+            method,
+            years,
+            money.parse(prior) if prior else None,
+        ]
+        for account, label, acquired, in_service, value, residual, method, years, prior in (
+            _TEMPLATE_ROWS
         )
-    for row in sheet.iter_rows(min_row=2):
-        row[0].number_format = "@"  # account numbers stay text
-        row[2].number_format = row[3].number_format = "DD/MM/YYYY"
-        for index in (4, 5, 8):
-            row[index].number_format = "#,##0.00"
-    for letter, width in zip("ABCDEFGHI", (10, 28, 18, 22, 16, 16, 8, 14, 24), strict=True):
-        sheet.column_dimensions[letter].width = width
-    help_sheet = book.create_sheet("Mode d'emploi")
-    for paragraph in TEMPLATE_DOC.split("\n"):
-        help_sheet.append([paragraph])
-    help_sheet.column_dimensions["A"].width = 120
-    for (cell,) in help_sheet.iter_rows():
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    ]
+    dates = "DD/MM/YYYY"
+    return template_workbook(
+        "Immobilisations",
+        [column.title for column in REGISTER_LAYOUT],
+        rows,
+        # account numbers stay text
+        formats={0: "@", 2: dates, 3: dates, 4: "#,##0.00", 5: "#,##0.00", 8: "#,##0.00"},
+        widths=(10, 28, 18, 22, 16, 16, 8, 14, 24),
+        doc=TEMPLATE_DOC,
+    )

@@ -34,7 +34,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -164,37 +164,61 @@ def template_csv() -> str:
 
 def template_xlsx() -> bytes:
     """The XLSX template: the same rows with real dates and numbers, and a sheet of help."""
+    rows = [
+        [
+            "VE",
+            _TEMPLATE_DATE,
+            piece,
+            account,
+            aux or None,
+            label,
+            money.parse(debit) if debit else None,
+            money.parse(credit) if credit else None,
+            analytic or None,
+        ]
+        for piece, account, aux, label, debit, credit, analytic in _TEMPLATE_ROWS
+    ]
+    return template_workbook(
+        "Écritures",
+        [c.title for c in ENTRY_COLUMNS],
+        rows,
+        # account numbers stay text: 0-padded numbers keep their zeros
+        formats={1: "DD/MM/YYYY", 3: "@", 6: "#,##0.00", 7: "#,##0.00"},
+        widths=(9, 12, 13, 11, 18, 26, 12, 12, 48),
+        doc=TEMPLATE_DOC,
+    )
+
+
+def template_workbook(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    formats: Mapping[int, str],
+    widths: Sequence[int],
+    doc: str,
+) -> bytes:
+    """A spreadsheet template: a bold header, example rows with their cell formats (by column
+    index), column widths, and a second sheet « Mode d'emploi » holding `doc`."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Écritures"
-    sheet.append([c.title for c in ENTRY_COLUMNS])
+    sheet.title = title
+    sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for piece, account, aux, label, debit, credit, analytic in _TEMPLATE_ROWS:
-        sheet.append(
-            [
-                "VE",
-                _TEMPLATE_DATE,
-                piece,
-                account,
-                aux or None,
-                label,
-                money.parse(debit) if debit else None,
-                money.parse(credit) if credit else None,
-                analytic or None,
-            ]
-        )
-    for row in sheet.iter_rows(min_row=2):
-        row[1].number_format = "DD/MM/YYYY"
-        row[3].number_format = "@"  # account numbers stay text: 0-padded numbers keep their zeros
-        row[6].number_format = row[7].number_format = "#,##0.00"
-    for letter, width in zip("ABCDEFGHI", (9, 12, 13, 11, 18, 26, 12, 12, 48), strict=True):
-        sheet.column_dimensions[letter].width = width
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows(min_row=2):
+        for index, number_format in formats.items():
+            cells[index].number_format = number_format
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     help_sheet = book.create_sheet("Mode d'emploi")
-    for paragraph in TEMPLATE_DOC.split("\n"):
+    for paragraph in doc.split("\n"):
         help_sheet.append([paragraph])
     help_sheet.column_dimensions["A"].width = 120
     for (cell,) in help_sheet.iter_rows():
