@@ -309,3 +309,26 @@ def test_a_client_user_may_read_but_not_save_a_reconciliation(client, owner, com
     assert "Rapproché au centime" in page and "Enregistrer l'état" not in page
     assert client.post(url, {"compte": march.pk, "date": "2025-03-31"}).status_code == 403
     assert not BankReconciliation.objects.exists()
+
+
+def test_a_movement_is_tagged_from_the_bank_page(client, owner, company, march):
+    from tenue.analytics.models import Split
+    from tenue.analytics.services import axis_create, tag_create
+
+    activity = axis_create(company=company, name="Activité")
+    shop = tag_create(axis=activity, name="Boutique")
+    tx = BankTransaction.objects.get(label="CB AMAZON")
+    client.force_login(owner)
+    page = client.get(reverse("web:bank", args=[company.slug])).content.decode()
+    fragment = reverse("web:analytics_transaction", args=[company.slug, tx.pk])
+    assert f'hx-get="{fragment}"' in page and 'id="ventilation"' in page
+    form = client.get(fragment, HTTP_HX_REQUEST="true")
+    assert form.status_code == 200 and "Boutique" in form.content.decode()
+    charge = tx.entry.lines.exclude(account__managed=True).get()  # the waiting account's line
+    client.post(
+        reverse("web:analytics_entry", args=[company.slug, tx.entry_id]),
+        {"lignes": [charge.pk], "tag": shop.pk, "valeur": "100", "unite": "%"},
+        HTTP_HX_REQUEST="true",
+    )
+    [split] = Split.objects.filter(tag=shop)
+    assert split.line_id == charge.pk and split.amount == charge.debit
