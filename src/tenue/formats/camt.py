@@ -51,7 +51,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,8 @@ from schwifty.exceptions import SchwiftyException
 
 from tenue.core import money
 from tenue.core.bank import BankLine, Statement, StatementFile, balance_problems
-from tenue.core.problems import Problem, Severity, Source
+from tenue.core.problems import Severity, Source
+from tenue.formats.read_report import ReadReport as _Report
 
 # Message element (without its version suffix `V01`…) → (format, statement element).
 MESSAGES = {
@@ -88,35 +89,6 @@ _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = "CLBD"
 _NOT_PROVIDED = "NOTPROVIDED"
-
-
-@dataclass
-class _Report:
-    """What reading one file found: problems, notes, and whether some data could not be read
-    (then the file yields no statement)."""
-
-    name: str
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unreadable: bool = False
-
-    def refuse(self, message: str, field_name: str | None, line: int | None = None) -> None:
-        self.unreadable = True
-        self.problems.append(Problem(message, field_name, Source(self.name, line)))
-
-    def problem(
-        self,
-        message: str,
-        field_name: str | None,
-        line: int | None,
-        severity: Severity = Severity.ERROR,
-    ) -> None:
-        """A fault in data that was read all the same (inconsistent, not unreadable)."""
-        self.problems.append(Problem(message, field_name, Source(self.name, line), severity))
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ import io
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ from schwifty.exceptions import SchwiftyException
 
 from tenue.core import money
 from tenue.core.bank import BankLine, Statement, StatementFile, balance_problems
-from tenue.core.problems import Problem, Severity, Source
+from tenue.core.problems import Source
+from tenue.formats.read_report import ReadReport as _Report
 
 FORMAT = "ofx"
 
@@ -77,30 +78,6 @@ _MAX_LENGTH = re.compile(r"exceeds max length=(\d+)")
 _MARKUP_ERRORS = (IndexError, AssertionError)  # ET.TreeBuilder: an end tag with nothing open
 _AMOUNT_TAGS = ("TRNAMT", "BALAMT", "CURRATE")
 _MODEL_ERRORS = (ValueError, TypeError, ArithmeticError, SyntaxError)  # ofxtools conversion
-
-
-@dataclass
-class _Report:
-    """What reading one file found: problems, notes, and whether some data could not be read
-    (then the file yields no statement)."""
-
-    name: str
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unreadable: bool = False
-
-    def refuse(self, message: str, field_name: str | None, line: int | None = None) -> None:
-        self.unreadable = True
-        self.problems.append(Problem(message, field_name, Source(self.name, line)))
-
-    def warn(self, message: str, field_name: str | None, line: int | None = None) -> None:
-        self.problems.append(
-            Problem(message, field_name, Source(self.name, line), Severity.WARNING)
-        )
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
 
 
 @dataclass
