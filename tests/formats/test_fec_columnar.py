@@ -174,3 +174,22 @@ def test_other_encodings_and_layouts_go_to_the_line_check(clean, tmp_path):
     copy.parent.mkdir()
     shutil.copy(clean, copy)
     assert _verdict(copy) is not None
+
+
+@pytest.mark.parametrize("variant", ["bom", "no final line break", "lf only", "trailing tab"])
+def test_clean_variants_of_the_text_give_the_same_report(variant, clean, tmp_path, monkeypatch):
+    text = clean.read_bytes().decode("utf-8")  # its CRLF line ends kept
+    if variant == "bom":
+        data = "\ufeff".encode() + text.encode("utf-8")
+    elif variant == "no final line break":
+        data = text.rstrip("\r\n").encode("utf-8")
+    elif variant == "lf only":
+        data = text.replace("\r\n", "\n").encode("utf-8")
+    else:
+        data = "".join(line + "\t\r\n" for line in text.split("\r\n") if line).encode("utf-8")
+    path = tmp_path / clean.name
+    path.write_bytes(data)
+    report = fec_check.check_fec(path)
+    assert report.ok and report.lines == len(text.strip().split("\r\n")) - 1
+    assert _verdict(path) is not None  # still judged by its columns
+    _same(report, _by_line(path, monkeypatch))
