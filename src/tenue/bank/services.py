@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from schwifty import IBAN
@@ -39,7 +39,6 @@ from tenue.core.problems import Problem, Refused, Severity, Source, errors
 from tenue.firms import audit
 from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
-from tenue.formats import bank_csv
 from tenue.formats.bank_statements import read_statement
 from tenue.ledger.models import (
     Account,
@@ -52,6 +51,9 @@ from tenue.ledger.models import (
     ThirdPartyKind,
 )
 from tenue.ledger.services import bank_entries_post, bank_entry_update, third_party_create
+
+if TYPE_CHECKING:
+    from tenue.formats.bank_csv import CsvLayout
 
 SUSPENSE_ACCOUNT = "471"
 WAITING_SUPPLIER = "401ATTENTE"
@@ -147,7 +149,7 @@ def statement_import(
     path: Path | str,
     name: str | None = None,
     iban: str | None = None,
-    layout: bank_csv.CsvLayout | None = None,
+    layout: CsvLayout | None = None,
     by: Any = None,
 ) -> StatementImportResult:
     """Import a statement file (any format `read_statement` knows) into the dossier's bank

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tenue.core.bank import StatementFile
 from tenue.core.problems import Problem, Source
-from tenue.formats import bank_csv, camt, cfonb120, mt940, ofx
+
+if TYPE_CHECKING:
+    from tenue.formats.bank_csv import CsvLayout
 
 FORMATS = ("ofx", "camt", "mt940", "cfonb120", "csv")
 
@@ -49,20 +52,31 @@ def read_statement(
     path: Path,
     *,
     name: str | None = None,
-    layout: bank_csv.CsvLayout | None = None,
+    layout: CsvLayout | None = None,
 ) -> StatementFile:
-    """The statements of a file, whatever its format (see the module docstring)."""
+    """The statements of a file, whatever its format (see the module docstring). Each reader is
+    loaded when a file needs it: some of their libraries are slow to import."""
     name = name or path.name
     kind = "csv" if layout is not None else detect_format(path)
     if kind == "ofx":
+        from tenue.formats import ofx
+
         return ofx.read_ofx(path, name=name)
     if kind == "camt":
+        from tenue.formats import camt
+
         return camt.read_camt(path, name=name)
     if kind == "mt940":
+        from tenue.formats import mt940
+
         return mt940.read_mt940(path, name=name)
     if kind == "cfonb120":
+        from tenue.formats import cfonb120
+
         return cfonb120.read_cfonb120(path, name=name)
     if kind == "csv":
+        from tenue.formats import bank_csv
+
         chosen = layout or bank_csv.detect_layout(path)
         if chosen is not None:
             return bank_csv.read_bank_csv(path, layout=chosen, name=name)
