@@ -42,3 +42,21 @@ def test_a_bad_rule_exits_with_its_problems_in_french(company, capsys):
     err = capsys.readouterr().err
     assert "une répétition dans une répétition" in err and "taux de TVA 19.6 % inconnu" in err
     assert not BankRule.objects.exists()
+
+
+def test_a_suggested_rule_is_accepted_or_dismissed_from_the_command_line(company, capsys, tmp_path):
+    from tenue.bank.models import RuleSuggestion
+    from tests.bank.test_rules import book, carrefour
+
+    txs = carrefour(company, tmp_path)
+    for tx in txs[:3]:
+        book(tx)
+    suggestion = RuleSuggestion.objects.get()
+    dossier = ["--dossier", company.slug]
+    assert main(["bank", "rules", *dossier]) == 0
+    assert f"tenue bank suggestion accept|dismiss {suggestion.pk}" in capsys.readouterr().out
+    assert main(["bank", "suggestion", "accept", str(suggestion.pk), *dossier]) == 0
+    assert "Règle « CARREFOUR » ajoutée en position 1" in capsys.readouterr().out
+    assert BankRule.objects.get().name == "CARREFOUR"
+    assert main(["bank", "suggestion", "dismiss", str(suggestion.pk), *dossier]) == 1
+    assert "Aucune règle suggérée" in capsys.readouterr().err

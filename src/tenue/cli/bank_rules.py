@@ -50,6 +50,15 @@ def register(bsub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     fmt(apply)
     apply.set_defaults(func=cmd_rules_apply)
 
+    answer = bsub.add_parser(
+        "suggestion", help="accepter ou écarter une règle suggérée (numéro donné par « rules »)"
+    )
+    answer.add_argument("decision", choices=["accept", "dismiss"])
+    answer.add_argument("number", type=int)
+    answer.add_argument("--dossier", required=True)
+    answer.add_argument("--name", help="(accept) nom de la règle, à la place du nom proposé")
+    answer.set_defaults(func=cmd_suggestion)
+
 
 def _company(slug: str) -> Any:
     from tenue.cli.main import _company as company
@@ -104,7 +113,10 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if not rows:
         print("Aucune règle bancaire dans ce dossier.")
     for suggestion in proposed:
-        print(f"Règle suggérée « {suggestion.name} » (d'après : {suggestion.examples[0]})")
+        print(
+            f"Règle suggérée n° {suggestion.pk} « {suggestion.name} » (d'après : "
+            f"{suggestion.examples[0]}) : tenue bank suggestion accept|dismiss {suggestion.pk}"
+        )
     return 0
 
 
@@ -179,4 +191,20 @@ def cmd_rules_apply(args: argparse.Namespace) -> int:
         f"{len(applied.explained)} mouvement(s) expliqué(s) par les règles, "
         f"{len(applied.refused)} refusé(s)"
     )
+    return 0
+
+
+def cmd_suggestion(args: argparse.Namespace) -> int:
+    from tenue.bank import rules
+
+    company = _company(args.dossier)
+    found = next((x for x in rules.suggestions(company=company) if x.pk == args.number), None)
+    if found is None:
+        raise SystemExit(f"Aucune règle suggérée n° {args.number} en attente dans ce dossier")
+    if args.decision == "accept":
+        rule = rules.suggestion_accept(suggestion=found, name=args.name)
+        print(f"Règle « {rule.name} » ajoutée en position {rule.position}")
+    else:
+        rules.suggestion_dismiss(suggestion=found)
+        print(f"Suggestion « {found.name} » écartée : elle ne reviendra pas")
     return 0
