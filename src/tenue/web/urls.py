@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import analytics, assets, bank, closing, review, statements, vat, views
+from tenue.web import analytics, assets, bank, bank_rules, closing, review, statements, vat, views
 from tenue.web.bank_merge import bank_merge
 
 app_name = "web"
@@ -39,6 +39,7 @@ urlpatterns = [
     path("dossiers/<slug:slug>/revue/", review.queue, name="review_queue"),
     path("dossiers/<slug:slug>/revue/<int:pk>/", review.review, name="review"),
     path("dossiers/<slug:slug>/banque/", bank.bank, name="bank"),
+    path("dossiers/<slug:slug>/banque/regles/", bank_rules.rules_page, name="bank_rules"),
     path(
         "dossiers/<slug:slug>/banque/rapprochement/",
         bank.reconciliation,
