@@ -150,4 +150,10 @@ def bank_sync(*, progress: Any, connection_id: int, until: str | None = None) ->
         until=dt.date.fromisoformat(until) if until else dt.date.today(),
     )
     progress("relevé", 1, 1)
-    return {"added": result.added, "skipped": result.skipped, "notes": result.notes}
+    return {
+        "added": result.added,
+        "skipped": result.skipped,
+        "notes": result.notes,
+        "text": f"{connection.bank_account.label} : {result.added} mouvement(s) ajouté(s), "
+        f"{result.skipped} déjà connu(s)",
+    }

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenue.web import analytics, assets, bank, bank_rules, closing, review, statements, vat, views
+from tenue.web import (
+    analytics,
+    assets,
+    bank,
+    bank_connections,
+    bank_rules,
+    closing,
+    review,
+    statements,
+    vat,
+    views,
+)
 from tenue.web.bank_merge import bank_merge
 
 app_name = "web"
@@ -40,6 +51,11 @@ urlpatterns = [
     path("dossiers/<slug:slug>/revue/<int:pk>/", review.review, name="review"),
     path("dossiers/<slug:slug>/banque/", bank.bank, name="bank"),
     path("dossiers/<slug:slug>/banque/regles/", bank_rules.rules_page, name="bank_rules"),
+    path(
+        "dossiers/<slug:slug>/banque/connexions/",
+        bank_connections.connections_page,
+        name="bank_connections",
+    ),
     path(
         "dossiers/<slug:slug>/banque/rapprochement/",
         bank.reconciliation,
