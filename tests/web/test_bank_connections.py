@@ -42,3 +42,72 @@ def test_a_pull_started_from_the_page_runs_as_a_task(
     assert BankTransaction.objects.filter(bank_account=connection.bank_account).count() == 5
     job = client.get(response.url).content.decode()
     assert "BNP : 5 mouvement(s) ajouté(s), 0 déjà connu(s)" in job
+
+
+class FakeAggregator:
+    """The consent's two steps as an aggregator answers them (the GoCardless client itself is
+    tested on recordings in tests/bank/connectors)."""
+
+    name = "faux"
+
+    def __init__(self):
+        self.asked: list[tuple[str, str, str]] = []
+
+    def start_consent(self, institution_id, redirect_url, *, reference=""):
+        from tenue.bank.connectors.base import Consent, ConsentStatus
+
+        self.asked.append((institution_id, redirect_url, reference))
+        return Consent(
+            id="req-42",
+            institution_id=institution_id,
+            status=ConsentStatus.PENDING,
+            expires_on=dt.date(2027, 5, 25),
+            link="https://banque.example/consentement/req-42",
+            institution_name="BNP Paribas",
+        )
+
+    def consent_status(self, consent_id):
+        from tenue.bank.connectors.base import Consent, ConsentStatus
+
+        return Consent(
+            id=consent_id,
+            institution_id="BNP_PARIBAS_BNPAFRPP",
+            status=ConsentStatus.ACTIVE,
+            expires_on=dt.date(2027, 5, 26),
+            institution_name="BNP Paribas",
+            account_ids=("acc-1",),
+        )
+
+    def accounts(self, consent_id):
+        from tenue.bank.connectors.base import RemoteAccount
+
+        return [
+            RemoteAccount(
+                id="acc-1",
+                iban="FR7630004008280001093821714",
+                name="Compte courant",
+                currency="EUR",
+                owner="BOULANGERIE MARTIN",
+            )
+        ]
+
+
+def test_a_bank_is_connected_through_the_holders_consent(client, accountant, company, monkeypatch):  # noqa: F811
+    from tenue.bank.models import BankConnection
+
+    fake = FakeAggregator()
+    monkeypatch.setattr(connections, "provider_connector", lambda provider="gocardless": fake)
+    client.force_login(accountant)
+    url = reverse("web:bank_connections", args=[company.slug])
+    gone = client.post(url, {"action": "connecter", "banque": "BNP_PARIBAS_BNPAFRPP"})
+    assert gone.status_code == 302 and gone.url == "https://banque.example/consentement/req-42"
+    [(institution, back, reference)] = fake.asked
+    assert institution == "BNP_PARIBAS_BNPAFRPP" and back.endswith("/banque/connexions/retour/")
+    assert reference.startswith(f"{company.slug}-")
+    page = client.get(reverse("web:bank_connections_return", args=[company.slug]), follow=True)
+    assert "1 compte(s) connecté(s) : Compte courant" in page.content.decode()
+    linked = BankConnection.objects.get()
+    assert (linked.remote_account_id, linked.expires_on) == ("acc-1", dt.date(2027, 5, 26))
+    assert linked.bank_account.iban == "FR7630004008280001093821714"
+    again = client.get(reverse("web:bank_connections_return", args=[company.slug]), follow=True)
+    assert "Aucune demande de connexion en cours" in again.content.decode()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -29,9 +30,10 @@ from tenue.bank.connectors.base import (
 )
 from tenue.bank.connectors.sync import fetch_statement
 from tenue.bank.models import BankAccount, BankConnection, ConnectionStatus
-from tenue.bank.services import StatementImportResult, statements_import
+from tenue.bank.services import StatementImportResult, bank_account_create, statements_import
 from tenue.core.problems import Problem, Refused
 from tenue.firms import audit
+from tenue.firms.models import Company
 from tenue.firms.permissions import Action, require
 
 OVERLAP = dt.timedelta(days=7)
@@ -67,8 +69,13 @@ def connection_create(
 
 def connector_for(connection: BankConnection) -> Connector:
     """The aggregator's client for a connection, its secrets read from the settings."""
-    if connection.provider != "gocardless":
-        raise Refused([Problem(f"agrégateur inconnu : {connection.provider}", "provider")])
+    return provider_connector(connection.provider)
+
+
+def provider_connector(provider: str = "gocardless") -> Connector:
+    """The aggregator's client, its secrets read from the settings."""
+    if provider != "gocardless":
+        raise Refused([Problem(f"agrégateur inconnu : {provider}", "provider")])
     from tenue.bank.connectors.gocardless import GoCardlessConnector
     from tenue.bank.connectors.http import UrllibTransport
 
@@ -87,6 +94,80 @@ def connector_for(connection: BankConnection) -> Connector:
     return GoCardlessConnector(
         secret_id=secret_id, secret_key=secret_key, transport=UrllibTransport()
     )
+
+
+def consent_start(
+    *, company: Company, institution_id: str, redirect_url: str, by: Any = None
+) -> Consent:
+    """Ask the aggregator for a consent at a bank: the holder follows `link` to give it, then
+    comes back to `redirect_url` (see `consent_link_accounts`)."""
+    require(by, Action.MANAGE, company)
+    reference = f"{company.slug}-{uuid.uuid4().hex[:12]}"
+    try:
+        return provider_connector().start_consent(
+            institution_id.strip(), redirect_url, reference=reference
+        )
+    except ConnectorError as error:
+        raise Refused([Problem(error.message, "connexion")]) from error
+
+
+def consent_link_accounts(
+    *, company: Company, consent_id: str, by: Any = None
+) -> list[BankConnection]:
+    """Once the holder gave the consent: each account it opens becomes (or stays) a bank
+    account of the dossier, connected through it."""
+    require(by, Action.MANAGE, company)
+    client = provider_connector()
+    try:
+        consent = client.consent_status(consent_id)
+        if consent.status is not ConsentStatus.ACTIVE:
+            raise Refused(
+                [
+                    Problem(
+                        f"consentement non accordé ({consent.status.value}) : recommencez "
+                        "depuis la page des connexions",
+                        "connexion",
+                    )
+                ]
+            )
+        remote = client.accounts(consent_id)
+    except ConnectorError as error:
+        raise Refused([Problem(error.message, "connexion")]) from error
+    linked = []
+    with transaction.atomic():
+        for account in remote:
+            if not account.iban:
+                continue
+            bank = BankAccount.objects.filter(company=company, iban=account.iban).first()
+            if bank is None:
+                bank = bank_account_create(
+                    company=company,
+                    iban=account.iban,
+                    label=account.name,
+                    currency=account.currency or "EUR",
+                    by=by,
+                )
+            connection = BankConnection.objects.filter(bank_account=bank).first()
+            if connection is None:
+                connection = connection_create(
+                    bank_account=bank,
+                    consent_id=consent.id,
+                    remote_account_id=account.id,
+                    expires_on=consent.expires_on,
+                    institution=consent.institution_name,
+                    by=by,
+                )
+            else:  # a renewed consent
+                connection.consent_id, connection.remote_account_id = consent.id, account.id
+                connection.expires_on, connection.status = (
+                    consent.expires_on,
+                    ConnectionStatus.ACTIVE,
+                )
+                connection.save(
+                    update_fields=["consent_id", "remote_account_id", "expires_on", "status"]
+                )
+            linked.append(connection)
+    return linked
 
 
 def connection_sync(

@@ -57,6 +57,11 @@ urlpatterns = [
         name="bank_connections",
     ),
     path(
+        "dossiers/<slug:slug>/banque/connexions/retour/",
+        bank_connections.connections_return,
+        name="bank_connections_return",
+    ),
+    path(
         "dossiers/<slug:slug>/banque/rapprochement/",
         bank.reconciliation,
         name="bank_reconciliation",
