@@ -51,7 +51,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -65,7 +64,7 @@ from tenue.core import booking, money, pcg
 from tenue.core.entries import Line
 from tenue.core.invoices import DocumentKind, Invoice, VatAmount, format_rate
 from tenue.core.problems import Problem, Refused
-from tenue.core.suggest import label_tokens
+from tenue.core.suggest import fold, label_tokens
 
 VAT_RATES = tuple(Decimal(rate) for rate in ("0", "2.1", "5.5", "10", "20"))
 MAX_PATTERN = 200
@@ -95,8 +94,6 @@ OPERATION_WORDS = frozenset(
     "WEB TIP FRANCE EUR EUROPE SAS SARL SA".split()
 )
 
-_LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS"})
-_NON_WORD = re.compile(r"[^A-Z0-9]+")
 _CARD_MASK = re.compile(r"^X{2,}$")
 _HUNDRED = Decimal(100)
 _BANK_SIDE = "512"  # the counterpart `core.booking` lays out, dropped (see `lines_for_actions`)
@@ -171,15 +168,6 @@ class Rule:
 
 
 # -- text ---------------------------------------------------------------------------------------
-@lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """Upper case, no accents, words of letters and digits separated by one space:
-    `« Prélèvement  E.D.F. »` → `PRELEVEMENT E D F`."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
-    return " ".join(_NON_WORD.sub(" ", plain).split())
-
-
 def contains_words(text: str, words: str) -> bool:
     """The words of `words` appear in `text` in that order, each as a part of it (folded)."""
     haystack = fold(text)

@@ -143,12 +143,19 @@ class Suggestion:
 
 # -- label normalization ------------------------------------------------------------------------
 @lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """Upper case, no accents, words of letters and digits separated by one space:
+    `« Prélèvement  E.D.F. »` → `PRELEVEMENT E D F`."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+@lru_cache(maxsize=1 << 16)
 def label_tokens(text: str) -> tuple[str, ...]:
     """The words of a label that say what it is about: upper case, no accents, no word holding
     a digit (dates, invoice and contract numbers, amounts), no month name, no stop word."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
-    words = _NON_WORD.sub(" ", ascii_text).split()
+    words = fold(text).split()
     return tuple(
         w
         for w in words
