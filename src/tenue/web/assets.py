@@ -11,6 +11,7 @@ every form.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -157,6 +158,19 @@ def _year(company: Company, pk: str) -> FiscalYear:
     return found
 
 
+def _act(request: HttpRequest, company: Company, actions: Mapping[str, Any]) -> str:
+    """Run the form's action among `actions` (its refusal said on the page); the action."""
+    action = request.POST.get("action", "")
+    handler = actions.get(action)
+    if handler is None:
+        raise Http404("Action inconnue")
+    try:
+        handler(request, company)
+    except Refused as exc:
+        _say_refused(request, exc)
+    return action
+
+
 # --- fixed assets ---------------------------------------------------------------------------
 
 
@@ -167,14 +181,7 @@ def fixed_assets(request: HttpRequest, slug: str) -> HttpResponse:
     company = company_for(request.user, slug)
     if request.method == "POST":
         company = company_for(request.user, slug, Action.POST)
-        action = request.POST.get("action", "")
-        handler = _ASSET_ACTIONS.get(action)
-        if handler is None:
-            raise Http404("Action inconnue")
-        try:
-            handler(request, company)
-        except Refused as exc:
-            _say_refused(request, exc)
+        _act(request, company, _ASSET_ACTIONS)
         return _back(request, "web:assets", slug)
     context = _context(request, company, "web:assets")
     context.update(
@@ -303,14 +310,7 @@ def loans(request: HttpRequest, slug: str) -> HttpResponse:
     company = company_for(request.user, slug)
     if request.method == "POST":
         company = company_for(request.user, slug, Action.POST)
-        action = request.POST.get("action", "")
-        handler = _LOAN_ACTIONS.get(action)
-        if handler is None:
-            raise Http404("Action inconnue")
-        try:
-            handler(request, company)
-        except Refused as exc:
-            _say_refused(request, exc)
+        action = _act(request, company, _LOAN_ACTIONS)
         if request.htmx and action in ("evenement", "supprimer_evenement"):  # type: ignore[attr-defined]
             return _loan_fragment(request, company)
         return _back(request, "web:loans", slug)
@@ -469,14 +469,7 @@ def leases(request: HttpRequest, slug: str) -> HttpResponse:
     company = company_for(request.user, slug)
     if request.method == "POST":
         company = company_for(request.user, slug, Action.POST)
-        action = request.POST.get("action", "")
-        handler = _LEASE_ACTIONS.get(action)
-        if handler is None:
-            raise Http404("Action inconnue")
-        try:
-            handler(request, company)
-        except Refused as exc:
-            _say_refused(request, exc)
+        _act(request, company, _LEASE_ACTIONS)
         return _back(request, "web:leases", slug)
     context = _context(request, company, "web:leases")
     context.update(
