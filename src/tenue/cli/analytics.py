@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from tenue.cli.main import _company  # the dossier named on the command line
+
 
 def register(sub: Any, fmt: Callable[..., None]) -> None:
     analytics = sub.add_parser("analytics", help="analytique : axes, tags, états par tag")
@@ -25,12 +27,6 @@ def register(sub: Any, fmt: Callable[..., None]) -> None:
     )
     fmt(report)
     report.set_defaults(func=cmd_report)
-
-
-def _company(slug: str) -> Any:
-    from tenue.cli.main import _company as company
-
-    return company(slug)
 
 
 def cmd_axes(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tenue.cli.main import _company  # the dossier named on the command line
+
 
 def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     assets = sub.add_parser("assets", help="immobilisations : registre, amortissements, reprise")
@@ -40,12 +42,6 @@ def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     sched.add_argument("--id", type=int, required=True, help="numéro de l'emprunt")
     fmt(sched)
     sched.set_defaults(func=cmd_loan_schedule)
-
-
-def _company(slug: str) -> Any:
-    from tenue.cli.main import _company as company
-
-    return company(slug)
 
 
 def _fiscal_year(company: Any, year: int) -> Any:

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from tenue.cli.main import _company  # the dossier named on the command line
+
 
 def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     bank = sub.add_parser("bank", help="banque : comptes, relevés, mouvements")
@@ -70,12 +72,6 @@ def register(sub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     from tenue.cli import bank_merge  # tenue bank merge
 
     bank_merge.register(bsub, fmt)
-
-
-def _company(slug: str) -> Any:
-    from tenue.cli.main import _company as company
-
-    return company(slug)
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:

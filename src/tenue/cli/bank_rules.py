@@ -10,6 +10,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from tenue.cli.main import _company  # the dossier named on the command line
+
 
 def register(bsub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     listing = bsub.add_parser("rules", help="lister les règles bancaires du dossier, dans l'ordre")
@@ -58,12 +60,6 @@ def register(bsub: Any, fmt: Callable[[argparse.ArgumentParser], None]) -> None:
     answer.add_argument("--dossier", required=True)
     answer.add_argument("--name", help="(accept) nom de la règle, à la place du nom proposé")
     answer.set_defaults(func=cmd_suggestion)
-
-
-def _company(slug: str) -> Any:
-    from tenue.cli.main import _company as company
-
-    return company(slug)
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:
