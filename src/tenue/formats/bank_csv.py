@@ -37,9 +37,7 @@ Invariants:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import json
 import re
@@ -64,6 +62,7 @@ from tenue.formats.spreadsheet_entries import (
     csv_rows,
     decode_text,
     normalize_header,
+    separated_rows,
     xlsx_rows,
 )
 
@@ -547,16 +546,7 @@ def _forced_csv_rows(data: bytes, file_name: str, layout: CsvLayout, table: Tabl
         table.problems.extend(scratch.problems)
         return sniffed
     table.notes.append(f"séparateur indiqué : « {layout.delimiter} »".replace("\t", "tabulation"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter)
-    rows: list[_RawRow] = []
-    end = 0
-    try:
-        for record in reader:
-            rows.append((end + 1, list(record)))
-            end = reader.line_num
-    except csv.Error as exc:
-        table.problems.append(Problem(f"CSV illisible : {exc}", None, Source(file_name, end + 1)))
-    return rows
+    return separated_rows(text, layout.delimiter, file_name, table)
 
 
 def _header_key(text: str) -> str:

@@ -497,6 +497,14 @@ def csv_rows(data: bytes, source_name: str, table: Table) -> list[tuple[int, lis
     else:
         separator = ";"
     table.notes.append(f"CSV, séparateur détecté : « {separator} »".replace("\t", "tabulation"))
+    return separated_rows(text, separator, source_name, table)
+
+
+def separated_rows(
+    text: str, separator: str, source_name: str, table: Table
+) -> list[tuple[int, list[Cell]]]:
+    """The records of a CSV text, each with the file line it starts on; a record the csv module
+    cannot read is a problem at its line, and the rows before it are kept."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[tuple[int, list[Cell]]] = []
     end = 0
