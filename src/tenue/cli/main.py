@@ -136,21 +136,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from tenue.core.periods import Period
     from tenue.formats import tabular
+    from tenue.ledger.models import FiscalYear
     from tenue.reports import selectors, tables
 
     company = _company(args.dossier)
+    try:
+        period = selectors.fiscal_year_period(company, args.year)
+    except FiscalYear.DoesNotExist:
+        raise SystemExit(
+            f"Aucun exercice{f' clos en {args.year}' if args.year else ''} pour ce dossier"
+        ) from None
+    if args.start or args.end:
+        period = Period(args.start or period.start, args.end or period.end)
     if args.kind == "statements":
         from tenue.cli.statements import cmd_report_statements
 
-        return cmd_report_statements(args, company)
+        return cmd_report_statements(args, company, period)
     if args.format == "pdf":
         raise SystemExit("Le format pdf n'existe que pour les états financiers (statements)")
-    period = selectors.fiscal_year_period(company, args.year)
-    if args.start or args.end:
-        from tenue.core.periods import Period
-
-        period = Period(args.start or period.start, args.end or period.end)
     if args.kind == "balance":
         from tenue.ledger.models import ThirdPartyKind
 
@@ -170,10 +175,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     text = {"json": tabular.to_json, "csv": tabular.to_csv, "table": tabular.to_text}[args.format](
         table
     )
-    if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+    return write_text(text, args.out)
+
+
+def write_text(text: str, out: str | None) -> int:
+    """A report's text to the file `out` (UTF-8, line ends kept), or to stdout."""
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        print(f"Écrit : {args.out}")
+        print(f"Écrit : {out}")
     else:
         sys.stdout.write(text)
     return 0

@@ -1,7 +1,8 @@
 """`tenue report statements`: the compte de résultat, the bilan and the SIG of a dossier.
 
-Thin, like the rest of the command line: the period comes from `--year` (the fiscal year closed
-in that year, the latest by default) narrowed by `--start`/`--end`; the statements from
+Thin, like the rest of the command line: the period comes from `tenue report` (`--year`, the
+fiscal year closed in that year, the latest by default, narrowed by `--start`/`--end`); the
+statements from
 `reports.statements.financial_statements`; the output from `reports.statement_exports` (text
 tables, CSV, JSON with stable keys, XLSX and PDF, the last two written to `--out`).
 """
@@ -10,24 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from typing import TYPE_CHECKING
 
-
-def cmd_report_statements(args: argparse.Namespace, company: object) -> int:
+if TYPE_CHECKING:
     from tenue.core.periods import Period
-    from tenue.ledger.models import FiscalYear
-    from tenue.reports import selectors
+
+
+def cmd_report_statements(args: argparse.Namespace, company: object, period: Period) -> int:
+    from tenue.cli.main import write_text
     from tenue.reports import statement_exports as exports
     from tenue.reports.statements import financial_statements
 
-    try:
-        period = selectors.fiscal_year_period(company, args.year)  # type: ignore[arg-type]
-    except FiscalYear.DoesNotExist:
-        raise SystemExit(
-            f"Aucun exercice{f' clos en {args.year}' if args.year else ''} pour ce dossier"
-        ) from None
-    if args.start or args.end:
-        period = Period(args.start or period.start, args.end or period.end)
     fs = financial_statements(company=company, period=period)  # type: ignore[arg-type]
     if args.format in ("xlsx", "pdf"):
         if not args.out:
@@ -43,10 +37,4 @@ def cmd_report_statements(args: argparse.Namespace, company: object) -> int:
         text = exports.statements_csv(fs)
     else:
         text = exports.statements_text(fs)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        print(f"Écrit : {args.out}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return write_text(text, args.out)
