@@ -67,7 +67,7 @@ from enum import StrEnum
 
 from tenue.core import money, pcg
 from tenue.core.entries import Entry, Line, credit, debit
-from tenue.core.periods import Period, add_months
+from tenue.core.periods import Period, add_months, month_end
 from tenue.core.problems import Problem, Source
 
 ONE_DAY = dt.timedelta(days=1)
@@ -253,10 +253,6 @@ def _months_started(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return add_months(day.replace(day=1), 1) - ONE_DAY
-
-
 class FiscalCalendar:
     """The dossier's fiscal years: those given, contiguous, extended before the first and after
     the last by twelve-month years (VERIFY for the years before)."""
@@ -438,7 +434,7 @@ def _degressive(asset: Asset, calendar: FiscalCalendar) -> list[DepreciationPeri
             # a register taken over is behind a plan already run out).
             mode = Method.LINEAR
             dotation = remaining if used >= left else money.quantize(remaining * used / left)
-            span_end = _month_end(add_months(begin, max(1, min(used, left)) - 1))
+            span_end = month_end(add_months(begin, max(1, min(used, left)) - 1))
         else:
             degressive = remaining * asset.rate * Decimal(used) / 12
             linear = remaining * Decimal(used) / Decimal(left)
@@ -447,7 +443,7 @@ def _degressive(asset: Asset, calendar: FiscalCalendar) -> list[DepreciationPeri
             mode = Method.LINEAR if index > 0 and linear >= degressive else Method.DEGRESSIVE
             amount = linear if mode is Method.LINEAR else degressive
             dotation = min(money.quantize(amount), remaining)
-            span_end = _month_end(add_months(begin, used - 1))
+            span_end = month_end(add_months(begin, used - 1))
         span = Period(begin, min(span_end, year.end))
         lines.append(_line(asset, year, cumulative, dotation, mode, span))
         cumulative += dotation
@@ -497,7 +493,7 @@ def monthly_schedule(
     months: list[Period] = []
     first = fiscal_year.start
     while first <= fiscal_year.end:
-        last = min(_month_end(first), fiscal_year.end)
+        last = min(month_end(first), fiscal_year.end)
         months.append(Period(first, last))
         first = last + ONE_DAY
     weights = [_month_weight(month, year, asset.method, day_count) for month in months]

@@ -66,6 +66,7 @@ from rapidfuzz import fuzz, process
 
 from tenue.core import money
 from tenue.core.bank import BankLine
+from tenue.core.periods import month_end
 from tenue.core.problems import Problem
 
 # --- scores (points before the final clamp to 0–100) ------------------------------------------
@@ -1123,7 +1124,7 @@ def _score(
     # all a third party's open items to the end of a month, paid together to the cent (a
     # monthly « relevé »): no coincidence of amounts — with fees, one prefix of many months
     # may come within the fee window by chance
-    last = _month_end(max(i.date for i in items))
+    last = month_end(max(i.date for i in items))
     dates = evidence.dates.get(key, [])
     balance = (
         candidate.kind is Kind.GROUPED
@@ -1186,11 +1187,6 @@ def _score(
         return said
 
     return points, reasons
-
-
-def _month_end(day: dt.date) -> dt.date:
-    following = day.replace(day=28) + dt.timedelta(days=4)
-    return following - dt.timedelta(days=following.day)
 
 
 def _place(where: str) -> str:

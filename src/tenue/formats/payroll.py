@@ -28,6 +28,7 @@ from pathlib import Path
 from tenue.core import pcg
 from tenue.core.batch import Batch
 from tenue.core.entries import Entry, Line
+from tenue.core.periods import month_end
 from tenue.core.problems import Problem, Source
 from tenue.formats.spreadsheet_entries import (
     Column,
@@ -35,7 +36,6 @@ from tenue.formats.spreadsheet_entries import (
     add_checked_entry,
     cell_amount,
     cell_date,
-    month_end,
     read_table,
     register_account,
     register_journal,

@@ -707,9 +707,3 @@ def register_third_party(
         )
         if not any(p.message == message for p in batch.problems):
             batch.problems.append(Problem(message, "aux_number", source, Severity.WARNING))
-
-
-def month_end(day: dt.date) -> dt.date:
-    """The last day of the month of `day`."""
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
